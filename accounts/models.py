@@ -1,0 +1,97 @@
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra):
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Anyone who signs in: therapists, practice owners and clients alike, by email."""
+
+    email = models.EmailField(unique=True)
+    name = models.CharField(max_length=150)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    def __str__(self):
+        return self.name or self.email
+
+    def get_full_name(self):
+        return self.name
+
+    def get_short_name(self):
+        return self.name.split(" ")[0] if self.name else self.email
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SignInLinkQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(used_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class SignInLink(models.Model):
+    """A single-use, expiring link that signs a person in (invitations, create_practice).
+
+    Only the SHA-256 of the token is stored, so a database dump holds no working link.
+    Opening the link shows a button; only the POST consumes it, so an email scanner that
+    pre-opens links cannot use it up.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sign_in_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SignInLinkQuerySet.as_manager()
+
+    @classmethod
+    def issue(cls, user, max_age=None):
+        """Return (link, token); the token exists only in the caller's hands."""
+        token = secrets.token_urlsafe(32)
+        seconds = max_age or settings.SIGN_IN_LINK_MAX_AGE
+        link = cls.objects.create(
+            user=user, token_hash=_hash_token(token), expires_at=timezone.now() + timedelta(seconds=seconds)
+        )
+        return link, token
+
+    @classmethod
+    def find_usable(cls, token: str):
+        return cls.objects.usable().select_related("user").filter(token_hash=_hash_token(token)).first()
+
+    def consume(self) -> bool:
+        """Mark used with a conditional update; False when another request used it first."""
+        changed = SignInLink.objects.filter(pk=self.pk, used_at__isnull=True).update(used_at=timezone.now())
+        return changed == 1

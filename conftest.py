@@ -1,0 +1,178 @@
+"""The cast every test module shares (STYLE.md example 2).
+
+practice_a: therapist_a (owner) with client_a; colleague_a, a therapist of the same practice
+with no clients. practice_b: therapist_b with client_b. Objects of A carry SENTINEL in their
+free text so a test can check it never reaches anyone else.
+"""
+
+import os
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM then refuses to run.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+SENTINEL = "SENTINEL-7f3a-do-not-leak"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def huey_immediate():
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield HUEY
+    HUEY.immediate = False
+
+
+def make_user(email, name, password=PASSWORD):
+    from allauth.account.models import EmailAddress
+
+    from accounts.models import User
+
+    user = User.objects.create_user(email=email, password=password, name=name)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+def make_therapist(practice, email, name, role="therapist"):
+    from practices.models import Membership
+
+    user = make_user(email, name)
+    Membership.objects.create(practice=practice, user=user, role=role)
+    return user
+
+
+def make_client(practice, therapist, email, name, tz="Europe/Berlin"):
+    from practices.models import Client
+
+    return Client.objects.create(practice=practice, therapist=therapist, user=make_user(email, name), timezone=tz)
+
+
+def builtin_version(key):
+    from homework.models import TemplateVersion
+
+    return TemplateVersion.objects.filter(template__builtin_key=key).order_by("-number").first()
+
+
+def make_assignment(client, *, key="thought-record", **overrides):
+    from homework.models import Assignment
+
+    version = builtin_version(key)
+    today = client.today()
+    fields = dict(
+        client=client,
+        assigned_by=client.therapist,
+        template_version=version,
+        title=f"{version.title} {SENTINEL}",
+        instructions=f"Instructions {SENTINEL}",
+        rationale=f"Rationale {SENTINEL}",
+        when_where="Evenings at home",
+        barriers="Tired after work",
+        if_then_plan="If I am tired, then I do it after dinner",
+        frequency="daily",
+        starts_on=today - timedelta(days=7),
+        due_on=today + timedelta(days=7),
+        confidence=7,
+    )
+    fields.update(overrides)
+    return Assignment.objects.create(**fields)
+
+
+def make_entry(assignment, **overrides):
+    from homework.models import Entry
+
+    fields = dict(
+        assignment=assignment,
+        occurred_on=assignment.client.today(),
+        outcome="done",
+        answers={},
+        helpfulness=3,
+        difficulty="about_right",
+    )
+    fields.update(overrides)
+    return Entry.objects.create(**fields)
+
+
+@pytest.fixture
+def practice_a(db):
+    from practices.models import Practice
+
+    return Practice.objects.create(name="Practice A")
+
+
+@pytest.fixture
+def practice_b(db):
+    from practices.models import Practice
+
+    return Practice.objects.create(name="Practice B")
+
+
+@pytest.fixture
+def therapist_a(practice_a):
+    return make_therapist(practice_a, "alice@example.com", "Alice Therapist", role="owner")
+
+
+@pytest.fixture
+def colleague_a(practice_a):
+    return make_therapist(practice_a, "carol@example.com", "Carol Colleague")
+
+
+@pytest.fixture
+def therapist_b(practice_b):
+    return make_therapist(practice_b, "bob@example.com", "Bob Therapist", role="owner")
+
+
+@pytest.fixture
+def client_a(practice_a, therapist_a):
+    return make_client(practice_a, therapist_a, "dana@example.com", "Dana Client")
+
+
+@pytest.fixture
+def client_b(practice_b, therapist_b):
+    return make_client(practice_b, therapist_b, "eve@example.com", "Eve Client", tz="America/New_York")
+
+
+@pytest.fixture
+def goal_a(client_a):
+    from practices.models import Goal
+
+    return Goal.objects.create(client=client_a, title="Sleep better", description=f"Goal {SENTINEL}")
+
+
+@pytest.fixture
+def appointment_a(client_a):
+    from practices.models import Appointment
+
+    return Appointment.objects.create(client=client_a, starts_at=timezone.now() + timedelta(days=6))
+
+
+@pytest.fixture
+def assignment_a(client_a, goal_a):
+    return make_assignment(client_a, goal=goal_a)
+
+
+@pytest.fixture
+def entry_a(assignment_a):
+    from homework.models import Comment
+
+    entry = make_entry(
+        assignment_a,
+        answers={"situation": f"Situation {SENTINEL}"},
+        wants_to_discuss=True,
+    )
+    Comment.objects.create(entry=entry, author=assignment_a.client.user, body=f"Comment {SENTINEL}")
+    return entry
+
+
+@pytest.fixture
+def sign_in(client):
+    """Sign a user into Django's test client (named `client` by pytest-django: the browser)."""
+
+    def _sign_in(user):
+        client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
+        return client
+
+    return _sign_in

@@ -1,0 +1,278 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from lib.fields import EncryptedJSONField, EncryptedTextField, PublicCodeField
+
+
+class ExerciseKind(models.TextChoices):
+    JOURNAL = "journal", "Journal"
+    THOUGHT_RECORD = "thought_record", "Thought record"
+    EXPOSURE = "exposure", "Exposure"
+    SKILL_PRACTICE = "skill_practice", "Skill practice"
+    BEHAVIOURAL_EXPERIMENT = "behavioural_experiment", "Behavioural experiment"
+    ACTIVITY = "activity", "Activity to do"
+    BEHAVIOUR_TO_AVOID = "behaviour_to_avoid", "Behaviour to avoid"
+    COMMUNICATION = "communication", "Communication practice"
+    REFLECTION = "reflection", "Reflection prompt"
+    QUESTIONNAIRE = "questionnaire", "Questionnaire"
+
+
+class ExerciseTemplateQuerySet(models.QuerySet):
+    def available_to(self, practice):
+        """Built-in templates plus the practice's own."""
+        return self.filter(Q(practice__isnull=True) | Q(practice=practice), is_archived=False)
+
+
+class ExerciseTemplate(models.Model):
+    """An exercise in the library; what it asks lives in its versions."""
+
+    code = PublicCodeField()
+    kind = models.CharField(max_length=32, choices=ExerciseKind.choices)
+    # Built-in templates have no practice and a stable key the loader uses to stay idempotent.
+    practice = models.ForeignKey("practices.Practice", null=True, blank=True, on_delete=models.CASCADE)
+    builtin_key = models.SlugField(max_length=64, null=True, blank=True, unique=True)
+    is_archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ExerciseTemplateQuerySet.as_manager()
+
+    def __str__(self):
+        latest = self.latest_version()
+        return latest.title if latest else self.code
+
+    def latest_version(self):
+        return self.versions.order_by("-number").first()
+
+
+class TemplateVersion(models.Model):
+    """The form a client fills, in the FHIR Questionnaire item shape. Frozen once assigned."""
+
+    template = models.ForeignKey(ExerciseTemplate, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=300)
+    rationale = models.TextField()
+    instructions = models.TextField()
+    items = models.JSONField()
+    # Questionnaires: {"method": "sum", "bands": [[min, max, label], ...]}; empty for others.
+    scoring = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["template", "number"], name="homework_templateversion_unique_number"),
+        ]
+        ordering = ["template", "number"]
+
+    def __str__(self):
+        return f"{self.title} v{self.number}"
+
+    @property
+    def kind(self):
+        return self.template.kind
+
+    def is_in_use(self):
+        return self.assignments.exists()
+
+    def save(self, *args, **kwargs):
+        # What a client answered must keep meaning what it meant: edits make a new version.
+        if self.pk and self.is_in_use():
+            raise ValidationError("This template version is in use; save a new version instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_in_use():
+            raise ValidationError("This template version is in use and cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
+
+class Frequency(models.TextChoices):
+    ONCE = "once", "Once"
+    DAILY = "daily", "Every day"
+    TIMES_PER_WEEK = "times_per_week", "A number of times a week"
+    WEEKDAYS = "weekdays", "On chosen weekdays"
+
+
+class Difficulty(models.TextChoices):
+    EASY = "easy", "Easy"
+    MODERATE = "moderate", "Moderate"
+    CHALLENGING = "challenging", "Challenging"
+
+
+class AssignmentStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    STOPPED = "stopped", "Stopped"
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=AssignmentStatus.ACTIVE)
+
+
+WEEKDAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+class Assignment(models.Model):
+    """An exercise tailored for one client: what, why, when, where, how often, until when."""
+
+    code = PublicCodeField()
+    client = models.ForeignKey("practices.Client", on_delete=models.CASCADE, related_name="assignments")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    template_version = models.ForeignKey(TemplateVersion, on_delete=models.PROTECT, related_name="assignments")
+    goal = models.ForeignKey("practices.Goal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    title = models.CharField(max_length=200)
+    instructions = EncryptedTextField()
+    rationale = EncryptedTextField()
+    when_where = EncryptedTextField(blank=True)
+    barriers = EncryptedTextField(blank=True)
+    if_then_plan = EncryptedTextField(blank=True)
+    frequency = models.CharField(max_length=20, choices=Frequency.choices, default=Frequency.DAILY)
+    times_per_week = models.PositiveSmallIntegerField(null=True, blank=True)
+    weekdays = models.JSONField(default=list, blank=True)  # 0 = Monday ... 6 = Sunday
+    starts_on = models.DateField()
+    due_on = models.DateField()
+    expected_difficulty = models.CharField(max_length=20, choices=Difficulty.choices, default=Difficulty.MODERATE)
+    confidence = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(confidence__lte=10), name="homework_assignment_confidence_0_10"),
+            models.CheckConstraint(condition=Q(due_on__gte=models.F("starts_on")), name="homework_assignment_due_after_start"),
+            models.CheckConstraint(
+                condition=~Q(frequency="times_per_week") | Q(times_per_week__gte=1, times_per_week__lte=7),
+                name="homework_assignment_times_per_week_1_7",
+            ),
+        ]
+        indexes = [models.Index(fields=["client", "status"], name="homework_assignment_client")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def kind(self):
+        return self.template_version.template.kind
+
+    def frequency_label(self):
+        if self.frequency == Frequency.TIMES_PER_WEEK:
+            return f"{self.times_per_week} times a week"
+        if self.frequency == Frequency.WEEKDAYS:
+            return "Every " + ", ".join(WEEKDAY_NAMES[d] for d in sorted(self.weekdays))
+        return self.get_frequency_display()
+
+
+class Outcome(models.TextChoices):
+    DONE = "done", "Done"
+    PARTLY = "partly", "Partly done"
+    SKIPPED = "skipped", "Skipped"
+
+
+class SkipReason(models.TextChoices):
+    # From the homework-barriers literature: each names something the therapist can act on.
+    FORGOT = "forgot", "I forgot"
+    NO_TIME = "no_time", "No time"
+    TOO_UNCOMFORTABLE = "too_uncomfortable", "I avoided it because it felt too uncomfortable"
+    UNCLEAR = "unclear", "I did not know when, where or how"
+    NOT_USEFUL = "not_useful", "I did not see why it would help"
+    TOO_HARD = "too_hard", "Too hard"
+    TOO_BORING = "too_boring", "Too boring"
+    OTHER = "other", "Something else"
+
+
+class DifficultyRating(models.TextChoices):
+    TOO_EASY = "too_easy", "Too easy"
+    EASY = "easy", "Easy"
+    ABOUT_RIGHT = "about_right", "About right"
+    HARD = "hard", "Hard"
+    TOO_HARD = "too_hard", "Too hard"
+
+
+HELPFULNESS_LABELS = {0: "Not at all", 1: "A little", 2: "Somewhat", 3: "Quite", 4: "Very"}
+
+
+class Entry(models.Model):
+    """One practice of an assignment as the client logged it."""
+
+    code = PublicCodeField()
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="entries")
+    occurred_on = models.DateField()
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    skip_reason = models.CharField(max_length=32, choices=SkipReason.choices, blank=True)
+    skip_note = EncryptedTextField(blank=True)
+    answers = EncryptedJSONField(default=dict)
+    helpfulness = models.PositiveSmallIntegerField(null=True, blank=True)
+    difficulty = models.CharField(max_length=20, choices=DifficultyRating.choices, blank=True)
+    wants_to_discuss = models.BooleanField(default=False)
+    score = models.PositiveIntegerField(null=True, blank=True)
+    severity = models.CharField(max_length=40, blank=True)
+    risk_flag = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-occurred_on", "-created_at"]
+        verbose_name_plural = "entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(helpfulness__isnull=True) | Q(helpfulness__lte=4), name="homework_entry_helpfulness_0_4"
+            ),
+            # A skipped practice always says why, so the therapist can act on the barrier.
+            models.CheckConstraint(
+                condition=~Q(outcome="skipped") | ~Q(skip_reason=""), name="homework_entry_skip_has_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["assignment", "occurred_on"], name="homework_entry_assignment_day")]
+
+    def __str__(self):
+        return f"{self.assignment} on {self.occurred_on}"
+
+    @property
+    def is_editable_by_client(self):
+        return self.reviewed_at is None
+
+    def helpfulness_label(self):
+        return HELPFULNESS_LABELS.get(self.helpfulness, "")
+
+
+class Comment(models.Model):
+    """A note on an entry, from the client or the therapist's reply."""
+
+    code = PublicCodeField()
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class ReviewDecision(models.TextChoices):
+    KEEP = "keep", "Keep as it is"
+    MODIFY = "modify", "Modify"
+    STEP_DOWN = "step_down", "Step down (make it easier)"
+    STOP = "stop", "Stop"
+
+
+class AssignmentReview(models.Model):
+    """The therapist's review of an assignment in session; locks the entries it covered."""
+
+    code = PublicCodeField()
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=20, choices=ReviewDecision.choices)
+    note = EncryptedTextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -1,0 +1,125 @@
+"""The only door to client-scoped data.
+
+Every client, goal, appointment, assignment and entry a view or the API shows is loaded
+through one of these functions. Each one fetches and authorizes in a single query, raises
+Http404 for anything the user may not see (never 403: a stranger must not learn that a record
+exists), and records the read in the audit trail.
+"""
+
+from django.db.models import Prefetch
+from django.http import Http404
+
+from audit.models import AuditAction
+from audit.record import record
+from homework.models import Assignment, Comment, Entry, ExerciseTemplate
+from practices.models import Appointment, Client, Goal, Membership
+
+
+def membership_for(user):
+    """The user's membership as a therapist, or None. Cached on the user object per request."""
+    if not user.is_authenticated:
+        return None
+    if not hasattr(user, "_between_membership"):
+        user._between_membership = Membership.objects.select_related("practice").filter(user=user).first()
+    return user._between_membership
+
+
+def client_profile_for(user):
+    """The Client row of a signed-in client, or None."""
+    if not user.is_authenticated:
+        return None
+    if not hasattr(user, "_between_client"):
+        user._between_client = Client.objects.active().select_related("user").filter(user=user).first()
+    return user._between_client
+
+
+def _one(queryset, **lookup):
+    obj = queryset.filter(**lookup).first()
+    if obj is None:
+        raise Http404("Not found")
+    return obj
+
+
+def _audited(obj, *, user, client, request):
+    record(actor=user, action=AuditAction.READ, obj=obj, client=client, request=request)
+    return obj
+
+
+# --- Therapist side: only the treating therapist gets through ----------------------------------
+
+
+def caseload(user):
+    return Client.objects.active().filter(therapist=user).select_related("user")
+
+
+def get_client_for_therapist(user, code, *, request=None):
+    client = _one(caseload(user), code=code)
+    return _audited(client, user=user, client=client, request=request)
+
+
+def get_goal_for_therapist(user, code, *, request=None):
+    goal = _one(Goal.objects.select_related("client__user"), code=code, client__therapist=user, client__is_active=True)
+    return _audited(goal, user=user, client=goal.client, request=request)
+
+
+def get_appointment_for_therapist(user, code, *, request=None):
+    appointment = _one(
+        Appointment.objects.select_related("client__user"), code=code, client__therapist=user, client__is_active=True
+    )
+    return _audited(appointment, user=user, client=appointment.client, request=request)
+
+
+def get_assignment_for_therapist(user, code, *, request=None):
+    assignment = _one(
+        Assignment.objects.select_related("client__user", "template_version__template", "goal"),
+        code=code,
+        client__therapist=user,
+        client__is_active=True,
+    )
+    return _audited(assignment, user=user, client=assignment.client, request=request)
+
+
+def get_entry_for_therapist(user, code, *, request=None):
+    entry = _one(
+        Entry.objects.select_related("assignment__client__user", "assignment__template_version__template"),
+        code=code,
+        assignment__client__therapist=user,
+        assignment__client__is_active=True,
+    )
+    return _audited(entry, user=user, client=entry.assignment.client, request=request)
+
+
+def templates_for_therapist(user):
+    membership = membership_for(user)
+    if membership is None:
+        return ExerciseTemplate.objects.none()
+    return ExerciseTemplate.objects.available_to(membership.practice)
+
+
+def get_template_for_therapist(user, code):
+    return _one(templates_for_therapist(user).prefetch_related("versions"), code=code)
+
+
+# --- Client side: only the client themself ------------------------------------------------------
+
+
+def get_assignment_for_client(user, code, *, request=None):
+    assignment = _one(
+        Assignment.objects.select_related("client__user", "template_version__template"),
+        code=code,
+        client__user=user,
+        client__is_active=True,
+    )
+    return _audited(assignment, user=user, client=assignment.client, request=request)
+
+
+def get_entry_for_client(user, code, *, request=None):
+    entry = _one(
+        Entry.objects.select_related("assignment__client__user", "assignment__template_version__template").prefetch_related(
+            Prefetch("comments", queryset=Comment.objects.select_related("author"))
+        ),
+        code=code,
+        assignment__client__user=user,
+        assignment__client__is_active=True,
+    )
+    return _audited(entry, user=user, client=entry.assignment.client, request=request)

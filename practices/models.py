@@ -1,0 +1,128 @@
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from lib.fields import PublicCodeField
+
+
+def validate_timezone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError("Choose a time zone from the list (for example Europe/Berlin).")
+
+
+class Practice(models.Model):
+    code = PublicCodeField()
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Practice owner"
+    THERAPIST = "therapist", "Therapist"
+
+    @property
+    def can_invite(self):
+        return self == Role.OWNER
+
+
+class Membership(models.Model):
+    """A therapist's place in a practice. Owners treat clients too and may invite colleagues."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.THERAPIST)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # One membership per person and practice; invitations rely on it to stay idempotent.
+            models.UniqueConstraint(fields=["user", "practice"], name="practices_membership_unique_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.practice} ({self.role})"
+
+
+class ClientQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Client(models.Model):
+    """A person in a therapist's care. Only the treating therapist sees their clinical data."""
+
+    code = PublicCodeField()
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="clients")
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caseload")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="client_profile")
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["therapist", "is_active"], name="practices_client_caseload")]
+
+    def __str__(self):
+        return self.user.name
+
+    @property
+    def name(self):
+        return self.user.name
+
+    @property
+    def tz(self):
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def today(self):
+        return timezone.localdate(timezone=self.tz)
+
+
+class GoalStatus(models.TextChoices):
+    ACTIVE = "active", "Working on it"
+    ACHIEVED = "achieved", "Achieved"
+    SET_ASIDE = "set_aside", "Set aside"
+
+
+class Goal(models.Model):
+    code = PublicCodeField()
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="goals")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=2000)
+    status = models.CharField(max_length=20, choices=GoalStatus.choices, default=GoalStatus.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return self.title
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def upcoming(self):
+        return self.filter(starts_at__gte=timezone.now()).order_by("starts_at")
+
+
+class Appointment(models.Model):
+    code = PublicCodeField()
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="appointments")
+    starts_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["client", "starts_at"], name="practices_appt_client_time")]
+
+    def __str__(self):
+        return f"Appointment {self.starts_at:%Y-%m-%d %H:%M}"
