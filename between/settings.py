@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
+VAR_DIR.mkdir(exist_ok=True)  # SQLite files and development keys live here; git ignores it
 
 
 def env_str(name, default=None):
@@ -142,7 +143,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # A file (not memory) so the browser tests' live server shares it; one per run so that
+    # concurrent runs on one machine do not trample each other. Django deletes it afterwards.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -155,7 +158,7 @@ CACHES = {
 }
 
 # --- Background work --------------------------------------------------------------------------
-HUEY_URL = env_str("HUEY_URL", f"sqlite:///{VAR_DIR / 'huey.sqlite3'}")
+HUEY_URL = env_str("HUEY_URL", f"sqlite:///{VAR_DIR / ('test-huey.sqlite3' if TESTING else 'huey.sqlite3')}")
 
 
 def huey_settings(url):
@@ -251,6 +254,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # collectstatic fills it in production; whitenoise wants it to exist
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,28 +1,351 @@
-"""Placeholder views: being written."""
+"""Client pages: what to do today, an assignment written down, logging a practice, history.
 
-from django.http import Http404
+Every view is for the signed-in client only (client_required) and reaches assignments and
+entries through practices.access, which answers 404 for anything that is not the client's own.
+Lists are filtered on request.client, which the same door resolved. Each page runs a fixed
+number of queries however many assignments and entries the client has.
+"""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.decorators import client_required
+from audit.models import AuditAction
+from audit.record import record
+from homework import scheduling
+from homework.client_forms import CommentForm, EntryEditForm, EntryMetaForm
+from homework.items import AnswersInvalid, answer_rows, answers_form_class, initial_from_answers
+from homework.models import Assignment, AssignmentStatus, Comment, Entry, Frequency
+from homework.recording import EntryLocked, StaleEdit, comment_add, entry_record, entry_update
+from practices.access import get_assignment_for_client, get_entry_for_client
+from practices.models import Appointment
+
+SAVED = "Saved. Thank you for doing this."
+HISTORY_PAGE_SIZE = 20
+ASSIGNMENT_ENTRIES_SHOWN = 20
+RECENT_ON_HOME = 5
+
+# Columns a list row shows; the encrypted free text (answers, notes, instructions) stays unread.
+ENTRY_ROW_FIELDS = (
+    "code",
+    "occurred_on",
+    "created_at",
+    "outcome",
+    "skip_reason",
+    "helpfulness",
+    "difficulty",
+    "wants_to_discuss",
+    "score",
+    "severity",
+    "risk_flag",
+    "reviewed_at",
+    "assignment__code",
+    "assignment__title",
+)
 
 
-def client_home(request, *args, **kwargs):
-    raise Http404
+def _entry_rows(queryset):
+    """Entries newest first, with the columns a list shows."""
+    return queryset.select_related("assignment").only(*ENTRY_ROW_FIELDS).order_by("-occurred_on", "-created_at", "-pk")
 
 
-def client_assignment(request, *args, **kwargs):
-    raise Http404
+# --- Pages -------------------------------------------------------------------------------------
 
 
-def entry_new(request, *args, **kwargs):
-    raise Http404
+@require_GET
+@client_required
+def client_home(request):
+    client = request.client
+    today = client.today()
+    assignments = list(
+        Assignment.objects.active()
+        .filter(client=client)
+        .defer("instructions", "rationale", "barriers", "if_then_plan")
+        .order_by("due_on", "created_at")
+    )
+    # What the schedule needs: this week's entries (times a week counts from Monday) and any
+    # practice of a one-off exercise. Dates and outcomes only, so no free text is decrypted.
+    monday = today - timedelta(days=today.weekday())
+    entries = Entry.objects.filter(
+        Q(occurred_on__gte=monday) | Q(assignment__frequency=Frequency.ONCE, outcome__in=scheduling.PRACTISED),
+        assignment__client=client,
+        assignment__status=AssignmentStatus.ACTIVE,
+    ).only("assignment_id", "occurred_on", "outcome")
+    recent = list(_entry_rows(Entry.objects.filter(assignment__client=client))[:RECENT_ON_HOME])
+    next_appointment = Appointment.objects.filter(client=client).upcoming().first()
+    record(actor=request.user, action=AuditAction.READ, obj=client, client=client, request=request)
+    return render(
+        request,
+        "homework/client/home.html",
+        {
+            "client": client,
+            "today": today,
+            "plan": _home_plan(assignments, entries, today),
+            "recent": recent,
+            "next_appointment": next_appointment,
+        },
+    )
 
 
-def client_history(request, *args, **kwargs):
-    raise Http404
+@require_GET
+@client_required
+def client_assignment(request, code):
+    assignment = get_assignment_for_client(request.user, code, request=request)
+    entries = list(_entry_rows(assignment.entries.all())[: ASSIGNMENT_ENTRIES_SHOWN + 1])
+    return render(
+        request,
+        "homework/client/assignment.html",
+        {
+            "client": request.client,
+            "assignment": assignment,
+            "goal": assignment.goal,
+            "entries": entries[:ASSIGNMENT_ENTRIES_SHOWN],
+            "more_entries": len(entries) > ASSIGNMENT_ENTRIES_SHOWN,
+            "can_log": _loggable(assignment, request.client.today()),
+        },
+    )
 
 
-def client_entry(request, *args, **kwargs):
-    raise Http404
+@require_http_methods(["GET", "POST"])
+@client_required
+def entry_new(request, code):
+    assignment = get_assignment_for_client(request.user, code, request=request)
+    today = request.client.today()
+    if not _loggable(assignment, today):
+        return render(request, "homework/client/not_loggable.html", {"assignment": assignment, "today": today}, status=409)
+
+    if request.method == "POST":
+        meta = EntryMetaForm(request.POST, assignment=assignment, today=today)
+        answers_form = _answers_form(assignment, data=request.POST, optional=meta.is_skipped)
+        if _both_valid(meta, answers_form):
+            try:
+                entry_record(
+                    assignment=assignment,
+                    client_user=request.user,
+                    answers=_answers_of(answers_form),
+                    comment=meta.cleaned_data["comment"],
+                    **meta.entry_values(),
+                )
+            except AnswersInvalid as exc:
+                _add_answer_errors(answers_form, exc)
+            except ValidationError as exc:
+                meta.add_error(None, exc)
+            else:
+                messages.success(request, SAVED)
+                return redirect("homework:client_home")
+    else:
+        meta = EntryMetaForm(assignment=assignment, today=today)
+        answers_form = _answers_form(assignment)
+
+    return _render_entry_form(request, assignment=assignment, meta=meta, answers_form=answers_form)
 
 
-def entry_edit(request, *args, **kwargs):
-    raise Http404
+@require_GET
+@client_required
+def client_history(request):
+    client = request.client
+    comment_count = (
+        Comment.objects.filter(entry=OuterRef("pk")).order_by().values("entry").annotate(n=Count("pk")).values("n")
+    )
+    entries = _entry_rows(Entry.objects.filter(assignment__client=client)).annotate(comment_count=Subquery(comment_count))
+    page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    record(actor=request.user, action=AuditAction.READ, obj=client, client=client, request=request)
+    return render(request, "homework/client/history.html", {"client": client, "page": page})
 
+
+@require_http_methods(["GET", "POST"])
+@client_required
+def client_entry(request, code):
+    entry = get_entry_for_client(request.user, code, request=request)
+    if request.method == "POST":
+        form = CommentForm(request.POST)
+        if form.is_valid():
+            try:
+                comment_add(entry=entry, author=request.user, body=form.cleaned_data["body"])
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "Your comment is saved. Your therapist will see it.")
+                return redirect("homework:client_entry", code=entry.code)
+    else:
+        form = CommentForm()
+    assignment = entry.assignment
+    return render(
+        request,
+        "homework/client/entry.html",
+        {
+            "client": request.client,
+            "entry": entry,
+            "assignment": assignment,
+            "rows": answer_rows(assignment.template_version.items, entry.answers),
+            "comments": entry.comments.all(),
+            "form": form,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@client_required
+def entry_edit(request, code):
+    entry = get_entry_for_client(request.user, code, request=request)
+    assignment = entry.assignment
+    today = request.client.today()
+    # A reviewed entry is part of what the therapist has seen; the client can still comment on
+    # it. 409 rather than 404: the entry exists and is theirs, it is only its state that says no.
+    if not entry.is_editable_by_client and request.method == "GET":
+        return render(request, "homework/client/locked.html", {"entry": entry, "assignment": assignment}, status=409)
+
+    conflict = None
+    if request.method == "POST":
+        meta = EntryEditForm(request.POST, assignment=assignment, today=today, entry=entry)
+        answers_form = _answers_form(assignment, data=request.POST, optional=meta.is_skipped)
+        if not entry.is_editable_by_client:
+            # Reviewed while the client was typing: show their text back rather than lose it.
+            conflict = {"locked": True, "message": EntryLocked.message}
+        elif _both_valid(meta, answers_form):
+            try:
+                entry_update(
+                    entry=entry,
+                    expected_version=meta.cleaned_data["version"],
+                    client_user=request.user,
+                    answers=_answers_of(answers_form),
+                    **meta.entry_values(),
+                )
+            except AnswersInvalid as exc:
+                _add_answer_errors(answers_form, exc)
+            except ValidationError as exc:
+                meta.add_error(None, exc)
+            except EntryLocked as exc:
+                conflict = {"locked": True, "message": exc.message}
+            except StaleEdit as exc:
+                conflict = {"locked": False, "message": exc.message}
+                # Let a second, deliberate save win: the page now carries the current version.
+                meta = _with_current_version(meta, entry)
+            else:
+                messages.success(request, SAVED)
+                return redirect("homework:client_entry", code=entry.code)
+    else:
+        meta = EntryEditForm(assignment=assignment, today=today, entry=entry)
+        answers_form = _answers_form(assignment, initial=initial_from_answers(assignment.template_version.items, entry.answers))
+
+    return _render_entry_form(
+        request,
+        assignment=assignment,
+        meta=meta,
+        answers_form=answers_form,
+        entry=entry,
+        conflict=conflict,
+        status=409 if conflict else 200,
+    )
+
+
+# --- Helpers -----------------------------------------------------------------------------------
+
+
+def _loggable(assignment, today):
+    return assignment.status == AssignmentStatus.ACTIVE and assignment.starts_on <= today
+
+
+def _answers_form(assignment, *, data=None, initial=None, optional=False):
+    form = answers_form_class(assignment.template_version.items)(data=data, initial=initial)
+    # The browser must not block "skipped" because an exercise field is empty: the server
+    # decides what is required once it knows the outcome.
+    form.use_required_attribute = False
+    if optional:
+        for field in form.fields.values():
+            field.required = False
+    return form
+
+
+def _both_valid(meta, answers_form):
+    # Validate both, always, so every error shows on the first round trip.
+    meta_ok = meta.is_valid()
+    answers_ok = answers_form.is_valid()
+    return meta_ok and answers_ok
+
+
+def _answers_of(answers_form):
+    return answers_form.cleaned_answers()
+
+
+def _add_answer_errors(answers_form, exc):
+    for link_id, errors in exc.errors.items():
+        answers_form.add_error(link_id if link_id in answers_form.fields else None, errors)
+
+
+def _with_current_version(meta, entry):
+    current = Entry.objects.filter(pk=entry.pk).values_list("version", flat=True).first() or entry.version
+    data = meta.data.copy()
+    data[meta.add_prefix("version")] = str(current)
+    fresh = EntryEditForm(data, assignment=meta.assignment, today=meta.today, entry=entry)
+    fresh.is_valid()
+    return fresh
+
+
+def _render_entry_form(request, *, assignment, meta, answers_form, entry=None, conflict=None, status=200):
+    return render(
+        request,
+        "homework/client/entry_form.html",
+        {
+            "assignment": assignment,
+            "meta": meta,
+            "answers_form": answers_form,
+            "entry": entry,
+            "conflict": conflict,
+            "has_errors": bool(meta.errors or answers_form.errors),
+        },
+        status=status,
+    )
+
+
+def _home_plan(assignments, entries, today):
+    """Split the active assignments into today's list (to do or done) and the rest, each with a
+    short note for the client; scheduling decides what is due."""
+    by_assignment = defaultdict(list)
+    for entry in entries:
+        by_assignment[entry.assignment_id].append(entry)
+    monday = today - timedelta(days=today.weekday())
+    sunday = monday + timedelta(days=6)
+
+    todays, planned = [], set()
+    for assignment, state in scheduling.todays_plan(assignments, by_assignment, today):
+        planned.add(assignment.pk)
+        notes = []
+        if assignment.frequency == Frequency.TIMES_PER_WEEK:
+            done = sum(1 for e in by_assignment[assignment.pk] if e.outcome in scheduling.PRACTISED and e.occurred_on >= monday)
+            notes.append(f"{done} of {scheduling.planned_count(assignment, monday, sunday)} this week")
+        if assignment.due_on == today:
+            notes.append("last day today")
+        elif assignment.due_on <= today + timedelta(days=6):
+            notes.append(f"until {date_format(assignment.due_on, 'l')}")
+        todays.append({"assignment": assignment, "done_today": state == scheduling.DONE, "note": " · ".join(notes)})
+
+    others = []
+    for assignment in assignments:
+        if assignment.pk in planned:
+            continue
+        if assignment.starts_on > today:
+            label, day = "Starts", assignment.starts_on
+        elif assignment.due_on < today:
+            label, day = "Ended", assignment.due_on
+        else:
+            upcoming_days = scheduling.planned_dates(assignment, today + timedelta(days=1), today + timedelta(days=7))
+            if assignment.frequency == Frequency.WEEKDAYS and upcoming_days:
+                label, day = "Next", upcoming_days[0]
+            elif assignment.frequency == Frequency.ONCE:
+                label, day = "Done. Open until", assignment.due_on
+            elif assignment.frequency == Frequency.TIMES_PER_WEEK:
+                label, day = "Done for this week. Open until", assignment.due_on
+            else:
+                label, day = "Open until", assignment.due_on
+        others.append({"assignment": assignment, "label": label, "day": day})
+    others.sort(key=lambda item: item["day"])
+    return {"today": todays, "other": others}

@@ -1,0 +1,42 @@
+# The documented entry points. `make run` and `make test` work on a fresh machine with Python 3.11.
+SHELL := /bin/bash
+PYTHON_BOOT := $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test deps browser migrate clean
+
+# A stamp file: the venv is rebuilt only when the lock changes.
+$(VENV)/.synced: pyproject.toml uv.lock
+	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	# --inexact keeps uv itself (installed above, not part of the lock) in the venv.
+	$(VENV)/bin/uv sync --frozen --inexact --quiet
+	touch $@
+
+deps: $(VENV)/.synced
+
+migrate: deps
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py createcachetable
+
+run: migrate
+	DEBUG=1 $(PY) manage.py seed_demo
+	@echo "Serving http://127.0.0.1:8000/ with a background worker (Ctrl-C stops both)."
+	trap 'kill 0' EXIT; \
+	DEBUG=1 $(PY) manage.py run_huey --quiet & \
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+# Browser tests drive Debian's Chromium; a test tool's own browser download does not work here.
+browser:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+test: deps browser
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf $(VENV) var/test-*.sqlite3*

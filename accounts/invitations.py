@@ -1,0 +1,54 @@
+"""Bringing people in: practice owners, therapists. Clients are added in practices/clients.py."""
+
+from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import SignInLink, User
+from notifications.models import MessageKind
+from notifications.outbox import enqueue
+from practices.models import Membership, Practice, Role
+
+
+def _new_user(*, email, name):
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": "Someone with this email address already has an account."})
+    user = User.objects.create_user(email=email, name=name.strip())
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+    return user
+
+
+def practice_create(*, name, owner_email, owner_name):
+    """The first step of an install: a practice, its owner, and a sign-in link for the owner."""
+    with transaction.atomic(durable=True):
+        practice = Practice.objects.create(name=name.strip())
+        owner = _new_user(email=owner_email, name=owner_name)
+        Membership.objects.create(practice=practice, user=owner, role=Role.OWNER)
+        _, token = SignInLink.issue(owner)
+    return practice, owner, token
+
+
+def therapist_invite(*, practice, name, email):
+    with transaction.atomic():
+        user = _new_user(email=email, name=name)
+        membership = Membership.objects.create(practice=practice, user=user, role=Role.THERAPIST)
+        enqueue(
+            recipient=user,
+            kind=MessageKind.THERAPIST_INVITATION,
+            key=f"{practice.code}:{user.pk}",
+            context={"practice": practice.code},
+        )
+    return membership
+
+
+def invitation_accept(request, link):
+    """Use up a sign-in link and sign its owner in. Returns an HttpResponse or None if used already."""
+    from allauth.account.utils import perform_login
+
+    if not link.consume():
+        return None
+    user = link.user
+    # Opening the emailed link proves the address, which MFA set-up later relies on.
+    EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
+    return perform_login(request, user, redirect_url="/")

@@ -1,0 +1,143 @@
+"""Forms the client fills around an exercise: how the practice went, ratings, a comment.
+
+The exercise's own questions come from homework.items (one form per template version); these
+forms carry everything else. They use the prefix "log" so their names can never collide with an
+exercise item's linkId (a therapist's own template may well have an item called "comment").
+"""
+
+from django import forms
+from django.utils.formats import date_format
+
+from homework.models import HELPFULNESS_LABELS, DifficultyRating, Outcome, SkipReason
+
+PREFIX = "log"
+COMMENT_MAX = 4000
+NOTE_MAX = 2000
+
+
+class EntryMetaForm(forms.Form):
+    """Outcome, skip reason, date, ratings and an optional first comment of a new entry."""
+
+    outcome = forms.ChoiceField(label="How did it go?", choices=Outcome.choices, widget=forms.RadioSelect)
+    skip_reason = forms.ChoiceField(
+        label="If you skipped it: what got in the way?",
+        choices=SkipReason.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="Only if you skipped. There is no wrong answer; it helps your therapist adjust the plan.",
+    )
+    skip_note = forms.CharField(
+        label="Anything you want to add about why",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_MAX,
+        required=False,
+        help_text="Needed if you chose “Something else”.",
+    )
+    occurred_on = forms.DateField(
+        label="Which day was this?",
+        help_text="Today, unless you are catching up on an earlier day.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    helpfulness = forms.TypedChoiceField(
+        label="How helpful was it?",
+        choices=[(value, f"{value} – {label}") for value, label in HELPFULNESS_LABELS.items()],
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    difficulty = forms.ChoiceField(
+        label="How hard was it?", choices=DifficultyRating.choices, widget=forms.RadioSelect, required=False
+    )
+    wants_to_discuss = forms.BooleanField(label="I want to talk about this in my next session", required=False)
+    comment = forms.CharField(
+        label="A note to your therapist (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=COMMENT_MAX,
+        required=False,
+    )
+
+    def __init__(self, *args, assignment, today, earliest=None, **kwargs):
+        kwargs.setdefault("prefix", PREFIX)
+        super().__init__(*args, **kwargs)
+        self.assignment = assignment
+        self.today = today
+        self.earliest = earliest or assignment.starts_on
+        self.fields["occurred_on"].initial = today
+        self.fields["occurred_on"].widget.attrs.update(min=self.earliest.isoformat(), max=today.isoformat())
+
+    def clean_occurred_on(self):
+        day = self.cleaned_data["occurred_on"]
+        if day > self.today:
+            raise forms.ValidationError("This date is in the future. Choose today or an earlier day.")
+        if day < self.earliest:
+            raise forms.ValidationError(
+                f"This exercise started on {date_format(self.earliest, 'j F Y')}; choose that day or later."
+            )
+        return day
+
+    def clean(self):
+        data = super().clean()
+        outcome = data.get("outcome")
+        if outcome == Outcome.SKIPPED:
+            if not data.get("skip_reason"):
+                self.add_error("skip_reason", "Choose what got in the way. One tap is enough.")
+            elif data.get("skip_reason") == SkipReason.OTHER and not data.get("skip_note", "").strip():
+                self.add_error("skip_note", "Tell your therapist in a few words what got in the way.")
+        elif outcome:
+            # The skip fields are always on the page (no JavaScript); ignore them unless skipped.
+            data["skip_reason"] = ""
+            data["skip_note"] = ""
+        return data
+
+    @property
+    def is_skipped(self):
+        """The outcome the client chose, read before validation so the exercise form knows
+        whether its answers are required."""
+        return self.data.get(self.add_prefix("outcome")) == Outcome.SKIPPED
+
+    def entry_values(self):
+        """Keyword arguments for recording.entry_record / entry_update (no answers)."""
+        data = self.cleaned_data
+        return {
+            "outcome": data["outcome"],
+            "occurred_on": data["occurred_on"],
+            "skip_reason": data["skip_reason"],
+            "skip_note": data["skip_note"].strip(),
+            "helpfulness": data["helpfulness"],
+            "difficulty": data["difficulty"],
+            "wants_to_discuss": data["wants_to_discuss"],
+        }
+
+
+class EntryEditForm(EntryMetaForm):
+    """The same questions for an entry already logged, plus the version the client started from.
+
+    Comments are added on the entry page instead, so the thread stays in one place."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, entry, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "outcome": entry.outcome,
+                "skip_reason": entry.skip_reason,
+                "skip_note": entry.skip_note,
+                "occurred_on": entry.occurred_on,
+                "helpfulness": entry.helpfulness,
+                "difficulty": entry.difficulty,
+                "wants_to_discuss": entry.wants_to_discuss,
+                "version": entry.version,
+            },
+        )
+        # A practice logged earlier stays valid even if the therapist moved the start date later.
+        kwargs.setdefault("earliest", min(entry.occurred_on, entry.assignment.starts_on))
+        super().__init__(*args, **kwargs)
+        del self.fields["comment"]
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Add a comment", widget=forms.Textarea(attrs={"rows": 3}), max_length=COMMENT_MAX, strip=True
+    )

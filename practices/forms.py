@@ -1,0 +1,117 @@
+"""Forms of the therapist pages about clients, goals and appointments."""
+
+import datetime
+import zoneinfo
+from functools import lru_cache
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
+
+from practices.clients import EMAIL_TAKEN, email_in_use, local_to_aware
+from practices.models import GoalStatus
+
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+@lru_cache(maxsize=1)
+def timezone_choices():
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time typed as the client's wall clock; cleaned to a naive datetime.
+
+    The form turns it into an aware datetime with local_to_aware once it knows the zone.
+    """
+
+    widget = DATETIME_INPUT
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", DATETIME_FORMATS)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        # Parse without Django's shift through the active time zone: the zone is the client's.
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.replace(tzinfo=None)
+        try:
+            result = parse_datetime(str(value).strip())
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if result is None:
+            result = forms.fields.BaseTemporalField.to_python(self, value)
+        return result.replace(tzinfo=None)
+
+    def prepare_value(self, value):
+        # Initial values are already naive local times; never shift them to the server's zone.
+        return value
+
+
+def _localize(form, field, tz_name):
+    value = form.cleaned_data.get(field)
+    if value is None or not tz_name:
+        return
+    try:
+        form.cleaned_data[field] = local_to_aware(value, tz_name)
+    except ValidationError as exc:
+        form.add_error(field, exc)
+
+
+class ClientAddForm(forms.Form):
+    name = forms.CharField(max_length=150, label="Name", widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    email = forms.EmailField(
+        label="Email",
+        help_text="The invitation to sign in goes here.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    timezone = forms.ChoiceField(label="Time zone", choices=timezone_choices, help_text="Reminders follow this clock.")
+    next_appointment = LocalDateTimeField(
+        label="Next appointment (optional)", required=False, help_text="In the client's time zone."
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if email_in_use(email):
+            raise ValidationError(EMAIL_TAKEN)
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        _localize(self, "next_appointment", cleaned.get("timezone"))
+        return cleaned
+
+
+class ClientEditForm(forms.Form):
+    name = forms.CharField(max_length=150, label="Name")
+    timezone = forms.ChoiceField(label="Time zone", choices=timezone_choices)
+    is_active = forms.BooleanField(
+        label="In my care (active)",
+        required=False,
+        help_text="Turning this off hides the client and their homework everywhere; nothing is deleted.",
+    )
+
+
+class GoalForm(forms.Form):
+    title = forms.CharField(max_length=200, label="Goal")
+    description = forms.CharField(
+        max_length=2000, required=False, label="Details (optional)", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    status = forms.ChoiceField(label="Status", choices=GoalStatus.choices, initial=GoalStatus.ACTIVE)
+
+
+class AppointmentForm(forms.Form):
+    starts_at = LocalDateTimeField(label="Date and time")
+
+    def __init__(self, *args, tz_name, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tz_name = tz_name
+        self.fields["starts_at"].help_text = f"In the client's time zone ({tz_name})."
+
+    def clean(self):
+        cleaned = super().clean()
+        _localize(self, "starts_at", self.tz_name)
+        return cleaned

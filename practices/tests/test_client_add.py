@@ -1,0 +1,106 @@
+from allauth.account.models import EmailAddress
+from django.urls import reverse
+
+from accounts.models import User
+from notifications.models import Message, MessageKind
+from practices.models import Appointment, Client
+from practices.tests.helpers import assert_not_found, assert_redirects_to_sign_in
+
+URL = reverse("practices:client_add")
+
+
+def form(**overrides):
+    data = {"name": "Frank New", "email": "Frank@Example.com", "timezone": "Europe/Berlin", "next_appointment": ""}
+    data.update(overrides)
+    return data
+
+
+def test_it_shows_the_form_with_a_time_zone_choice(sign_in, therapist_a):
+    response = sign_in(therapist_a).get(URL)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'name="email"' in body
+    assert '<option value="Europe/Berlin"' in body
+    assert '<label for="id_name">' in body
+
+
+def test_it_defaults_the_time_zone_to_the_newest_clients(sign_in, therapist_a, client_a):
+    body = sign_in(therapist_a).get(URL).content.decode()
+    assert '<option value="Europe/Berlin" selected>' in body
+
+
+def test_it_creates_user_client_and_invitation(sign_in, therapist_a, practice_a):
+    response = sign_in(therapist_a).post(URL, form())
+    client = Client.objects.get(user__email="frank@example.com")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("practices:client_detail", args=[client.code])
+    assert client.therapist == therapist_a
+    assert client.practice == practice_a
+    assert client.timezone == "Europe/Berlin"
+    assert client.user.name == "Frank New"
+    assert not client.user.has_usable_password()
+    assert EmailAddress.objects.filter(user=client.user, email="frank@example.com").exists()
+    message = Message.objects.get(recipient=client.user)
+    assert message.kind == MessageKind.CLIENT_INVITATION
+    assert message.context == {"client": client.code}
+    assert not Appointment.objects.filter(client=client).exists()
+
+
+def test_it_books_the_next_appointment_in_the_clients_time_zone(sign_in, therapist_a):
+    sign_in(therapist_a).post(URL, form(timezone="America/New_York", next_appointment="2031-07-01T09:30"))
+    appointment = Appointment.objects.get(client__user__email="frank@example.com")
+    assert appointment.starts_at.isoformat() == "2031-07-01T13:30:00+00:00"
+
+
+def test_it_confirms_with_a_message(sign_in, therapist_a):
+    response = sign_in(therapist_a).post(URL, form(), follow=True)
+    assert "Frank New was added" in response.content.decode()
+
+
+def test_it_rejects_a_duplicate_email_and_keeps_what_was_typed(sign_in, therapist_a, client_a):
+    response = sign_in(therapist_a).post(URL, form(name="Typed Name", email="DANA@example.com"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "already uses this email address" in body
+    assert 'value="Typed Name"' in body
+    assert User.objects.filter(email__iexact="dana@example.com").count() == 1
+    assert Client.objects.count() == 1
+    assert not Message.objects.exists()
+
+
+def test_it_rejects_a_time_that_the_clocks_skip(sign_in, therapist_a):
+    response = sign_in(therapist_a).post(URL, form(next_appointment="2031-03-30T02:30"))
+    assert response.status_code == 200
+    assert "does not exist in Europe/Berlin" in response.content.decode()
+    assert not User.objects.filter(email="frank@example.com").exists()
+
+
+def test_it_rejects_an_unknown_time_zone(sign_in, therapist_a):
+    response = sign_in(therapist_a).post(URL, form(timezone="Mars/Olympus"))
+    assert response.status_code == 200
+    assert not Client.objects.exists()
+
+
+def test_a_failed_invitation_leaves_nothing_behind(sign_in, therapist_a, monkeypatch):
+    import practices.clients
+
+    def broken(**kwargs):
+        raise RuntimeError("outbox down")
+
+    monkeypatch.setattr(practices.clients, "enqueue", broken)
+    browser = sign_in(therapist_a)
+    browser.raise_request_exception = False
+    response = browser.post(URL, form(next_appointment="2031-07-01T09:30"))
+    assert response.status_code == 500
+    assert not User.objects.filter(email="frank@example.com").exists()
+    assert not Appointment.objects.exists()
+
+
+def test_it_is_not_for_clients(sign_in, client_a):
+    assert_not_found(sign_in(client_a.user).post(URL, form()))
+    assert not User.objects.filter(email="frank@example.com").exists()
+
+
+def test_it_sends_anonymous_people_to_sign_in(client, db):
+    assert_redirects_to_sign_in(client.get(URL))
+    assert_redirects_to_sign_in(client.post(URL, form()))

@@ -1,0 +1,120 @@
+from datetime import datetime, timedelta, timezone as dt_timezone
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from practices.models import Appointment, Goal
+from practices.tests.helpers import OUTSIDERS, assert_not_found, assert_redirects_to_sign_in
+
+# --- Goals --------------------------------------------------------------------------------------
+
+
+def test_it_adds_a_goal(sign_in, therapist_a, client_a):
+    response = sign_in(therapist_a).post(
+        reverse("practices:goal_add", args=[client_a.code]),
+        {"title": "Speak up at work", "description": "Once a week", "status": "active"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("practices:client_detail", args=[client_a.code])
+    goal = Goal.objects.get(client=client_a)
+    assert (goal.title, goal.description, goal.status) == ("Speak up at work", "Once a week", "active")
+
+
+def test_goal_add_shows_a_labelled_form_and_keeps_input_on_error(sign_in, therapist_a, client_a):
+    browser = sign_in(therapist_a)
+    url = reverse("practices:goal_add", args=[client_a.code])
+    assert '<label for="id_title">' in browser.get(url).content.decode()
+    response = browser.post(url, {"title": "", "description": "Kept words", "status": "active"})
+    assert response.status_code == 200
+    assert "Kept words" in response.content.decode()
+    assert not Goal.objects.exists()
+
+
+def test_it_edits_a_goal(sign_in, therapist_a, goal_a):
+    browser = sign_in(therapist_a)
+    url = reverse("practices:goal_edit", args=[goal_a.code])
+    assert 'value="Sleep better"' in browser.get(url).content.decode()
+    response = browser.post(url, {"title": "Sleep 7 hours", "description": "", "status": "achieved"}, follow=True)
+    assert "Goal saved." in response.content.decode()
+    goal_a.refresh_from_db()
+    assert (goal_a.title, goal_a.status) == ("Sleep 7 hours", "achieved")
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_goals_are_hidden_from_everyone_else(request, sign_in, client_a, goal_a, who):
+    browser = sign_in(request.getfixturevalue(who))
+    assert_not_found(browser.get(reverse("practices:goal_add", args=[client_a.code])))
+    assert_not_found(browser.post(reverse("practices:goal_add", args=[client_a.code]), {"title": "x", "status": "active"}))
+    assert_not_found(browser.get(reverse("practices:goal_edit", args=[goal_a.code])))
+    assert_not_found(
+        browser.post(reverse("practices:goal_edit", args=[goal_a.code]), {"title": "Hijack", "status": "active"})
+    )
+    goal_a.refresh_from_db()
+    assert goal_a.title == "Sleep better"
+    assert Goal.objects.count() == 1
+
+
+def test_goal_pages_send_anonymous_people_to_sign_in(client, client_a, goal_a):
+    assert_redirects_to_sign_in(client.get(reverse("practices:goal_add", args=[client_a.code])))
+    assert_redirects_to_sign_in(client.get(reverse("practices:goal_edit", args=[goal_a.code])))
+
+
+# --- Appointments ---------------------------------------------------------------------------------
+
+
+def test_it_adds_an_appointment_in_the_clients_time_zone(sign_in, therapist_a, client_a):
+    response = sign_in(therapist_a).post(
+        reverse("practices:appointment_add", args=[client_a.code]), {"starts_at": "2031-01-15T10:00"}
+    )
+    assert response.status_code == 302
+    appointment = Appointment.objects.get(client=client_a)
+    assert appointment.starts_at.isoformat() == "2031-01-15T09:00:00+00:00"  # Berlin is UTC+1 in winter
+
+
+def test_appointment_add_rejects_garbage_and_keeps_it(sign_in, therapist_a, client_a):
+    response = sign_in(therapist_a).post(
+        reverse("practices:appointment_add", args=[client_a.code]), {"starts_at": "next tuesday"}
+    )
+    assert response.status_code == 200
+    assert 'value="next tuesday"' in response.content.decode()
+    assert not Appointment.objects.exists()
+
+
+def test_it_edits_an_appointment_showing_local_time(sign_in, therapist_a, client_a):
+    appointment = Appointment.objects.create(
+        client=client_a, starts_at=datetime(2031, 7, 1, 12, 0, tzinfo=dt_timezone.utc)
+    )
+    browser = sign_in(therapist_a)
+    url = reverse("practices:appointment_edit", args=[appointment.code])
+    assert 'value="2031-07-01T14:00"' in browser.get(url).content.decode()  # Berlin summer time
+    browser.post(url, {"starts_at": "2031-07-02T08:15"})
+    appointment.refresh_from_db()
+    assert appointment.starts_at.isoformat() == "2031-07-02T06:15:00+00:00"
+
+
+def test_it_deletes_an_appointment_by_post(sign_in, therapist_a, client_a, appointment_a):
+    browser = sign_in(therapist_a)
+    url = reverse("practices:appointment_edit", args=[appointment_a.code])
+    response = browser.post(url, {"delete": "1"})
+    assert response["Location"] == reverse("practices:client_detail", args=[client_a.code])
+    assert not Appointment.objects.filter(pk=appointment_a.pk).exists()
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_appointments_are_hidden_from_everyone_else(request, sign_in, client_a, appointment_a, who):
+    browser = sign_in(request.getfixturevalue(who))
+    add = reverse("practices:appointment_add", args=[client_a.code])
+    edit = reverse("practices:appointment_edit", args=[appointment_a.code])
+    assert_not_found(browser.get(add))
+    assert_not_found(browser.post(add, {"starts_at": "2031-01-15T10:00"}))
+    assert_not_found(browser.get(edit))
+    assert_not_found(browser.post(edit, {"delete": "1"}))
+    assert Appointment.objects.filter(pk=appointment_a.pk).exists()
+    assert Appointment.objects.count() == 1
+
+
+def test_appointment_pages_send_anonymous_people_to_sign_in(client, client_a, appointment_a):
+    assert_redirects_to_sign_in(client.get(reverse("practices:appointment_add", args=[client_a.code])))
+    assert_redirects_to_sign_in(client.get(reverse("practices:appointment_edit", args=[appointment_a.code])))
+    assert Appointment.objects.filter(starts_at__gt=timezone.now() - timedelta(days=1)).count() == 1

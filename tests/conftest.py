@@ -1,0 +1,164 @@
+"""Fixtures shared by the cross-cutting suites in tests/ (authorization matrix, query counts,
+browser loop, headers). The cast itself lives in the root conftest.py."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from conftest import SENTINEL, builtin_version, make_assignment, make_entry
+
+# Strings that must never reach anyone but therapist_a and client_a: A's free text, and who
+# client_a is (a name or an address is already a disclosure of who is in therapy).
+CLIENT_A_NAME = "Dana Client"
+CLIENT_A_EMAIL = "dana@example.com"
+LEAK_MARKERS = (SENTINEL, CLIENT_A_NAME, CLIENT_A_EMAIL)
+
+ROLES = ("anonymous", "client_a", "client_b", "therapist_a", "colleague_a", "therapist_b")
+
+
+# --- Playwright: Debian's Chromium (STACK-NOTES traps 3, 4, 8) ------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    return {
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+# --- Practice A's world, with SENTINEL in every free-text field ---------------------------------------
+
+
+@pytest.fixture
+def template_a(practice_a, therapist_a):
+    """A practice-own exercise template of practice A (shared with colleague_a, not with B)."""
+    from homework.models import ExerciseTemplate, TemplateVersion
+
+    base = builtin_version("thought-record")
+    template = ExerciseTemplate.objects.create(kind=base.template.kind, practice=practice_a)
+    TemplateVersion.objects.create(
+        template=template,
+        number=1,
+        title=f"Practice A exercise {SENTINEL}",
+        summary=f"Summary {SENTINEL}",
+        rationale=f"Template rationale {SENTINEL}",
+        instructions=f"Template instructions {SENTINEL}",
+        items=base.items,
+        scoring=base.scoring,
+    )
+    return template
+
+
+@pytest.fixture
+def world_b(client_b):
+    """B's own homework, so B's pages render real rows (none of it may show up on A's pages)."""
+    from homework.models import Comment
+
+    assignment = make_assignment(
+        client_b, title="B's homework", instructions="B's instructions", rationale="B's rationale"
+    )
+    entry = make_entry(assignment, answers={"situation": "B's situation"})
+    Comment.objects.create(entry=entry, author=client_b.user, body="B's comment")
+    return SimpleNamespace(client=client_b, assignment=assignment, entry=entry)
+
+
+@pytest.fixture
+def objs(
+    practice_a, therapist_a, client_a, goal_a, appointment_a, assignment_a, entry_a, template_a,
+    colleague_a, world_b,
+):  # fmt: skip
+    """Everything of A's that a URL can point at, by name (the matrix's URL builders read it).
+
+    The whole cast exists whenever it is used: colleague_a, and B's practice with B's own homework."""
+    builtin = builtin_version("thought-record").template
+    return SimpleNamespace(
+        practice=practice_a,
+        therapist=therapist_a,
+        client=client_a,
+        goal=goal_a,
+        appointment=appointment_a,
+        assignment=assignment_a,
+        entry=entry_a,
+        comment=entry_a.comments.first(),
+        template=template_a,
+        builtin_template=builtin,
+    )
+
+
+@pytest.fixture
+def role_user(request):
+    """role name -> the User it signs in as (None for anonymous)."""
+
+    def _user(role):
+        if role == "anonymous":
+            return None
+        person = request.getfixturevalue(role)
+        return getattr(person, "user", person)  # client_a is a practices.Client; its user signs in
+
+    return _user
+
+
+@pytest.fixture
+def as_role(client, role_user, sign_in):
+    """The Django test client signed in as `role` (or left anonymous)."""
+
+    def _as(role):
+        user = role_user(role)
+        if user is not None:
+            sign_in(user)
+        return client
+
+    return _as
+
+
+def snapshot(objs=None):
+    """Everything a forbidden request must leave exactly as it found it."""
+    from accounts.models import SignInLink, User
+    from homework.models import Assignment, AssignmentReview, Comment, Entry, ExerciseTemplate, TemplateVersion
+    from notifications.models import Message
+    from practices.models import Appointment, Client, Goal, Membership
+
+    counts = {
+        model.__name__: model.objects.count()
+        for model in (
+            Entry,
+            Comment,
+            Assignment,
+            AssignmentReview,
+            Goal,
+            Appointment,
+            Client,
+            User,
+            Membership,
+            Message,
+            SignInLink,
+            ExerciseTemplate,
+            TemplateVersion,
+        )
+    }
+    state = {"counts": counts}
+    if objs is not None:
+        a = Assignment.objects.get(pk=objs.assignment.pk)
+        e = Entry.objects.get(pk=objs.entry.pk)
+        g = Goal.objects.get(pk=objs.goal.pk)
+        p = Appointment.objects.get(pk=objs.appointment.pk)
+        c = Client.objects.select_related("user").get(pk=objs.client.pk)
+        state.update(
+            assignment=(a.status, a.version, a.updated_at, a.title, a.instructions, a.due_on, a.confidence),
+            entry=(e.outcome, e.version, e.updated_at, e.answers, e.reviewed_at, e.helpfulness),
+            goal=(g.status, g.title, g.description, g.updated_at),
+            appointment=(p.starts_at,),
+            client=(c.is_active, c.timezone, c.therapist_id, c.user.name, c.user.email, c.user.is_active),
+            comments=sorted(Comment.objects.filter(entry=e).values_list("pk", "body")),
+        )
+    return state

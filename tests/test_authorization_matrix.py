@@ -1,0 +1,596 @@
+"""The authorization matrix (SECURITY.md T-AZ-1, T-AZ-1c, T-AZ-2, T-AZ-3).
+
+Complete by construction: every URL pattern Django knows (allauth's included) must be listed in
+exactly one of PUBLIC, ALLAUTH or MATRIX below, so a new URL without an entry fails CI.
+
+For each MATRIX route and each role in ROLES, with GET and with an empty POST (the test client
+does not enforce CSRF, so the POST reaches the view):
+
+- anonymous people are sent to the sign-in page and see none of A's data;
+- roles named in `owners` get the page, and it shows `shows` (so the leak checks can fail);
+- roles named in `others` may use the page for themselves (their own list, their own home) but
+  see nothing of A's;
+- everyone else gets 404 (never 403: no existence oracle), sees nothing of A's in the body, the
+  headers (Location included) or cookies, and a POST changes nothing.
+
+Routes with a `valid_post` body get a third method, "POST-valid": the body the owner's form
+accepts. The owner's POST must change something (that proves the body is valid) and everyone
+else's must change nothing.
+"""
+
+import dataclasses
+from datetime import timedelta
+from typing import Callable, Optional
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+
+from conftest import SENTINEL
+from tests.conftest import CLIENT_A_NAME, LEAK_MARKERS, ROLES, snapshot
+
+SIGNED_IN = frozenset(ROLES) - {"anonymous"}
+THERAPISTS = frozenset({"therapist_a", "colleague_a", "therapist_b"})
+CLIENTS = frozenset({"client_a", "client_b"})
+
+
+# --- The three lists -----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    url: Callable  # objs -> the URL of this route for A's object
+    owners: frozenset  # roles entitled to A's object behind this URL
+    others: frozenset = frozenset()  # roles who may use the page for themselves, seeing nothing of A's
+    shows: Optional[str] = None  # what an owner's GET shows of A's (proves the leak check can fail)
+    get: int = 200  # status of an entitled GET (302 for redirecting pages)
+    valid_post: Optional[Callable] = None  # objs -> a body the owner's POST succeeds with
+    private: tuple = ()  # extra strings only owners may see
+
+
+@dataclasses.dataclass(frozen=True)
+class Public:
+    url: Callable
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Allauth:
+    url: Callable
+    anonymous: str  # "page": anonymous GET gets 200; "sign_in": redirected to the sign-in page
+    sign_in_url: str = "account_login"  # where "sign_in" sends them
+
+
+def _r(name, *attrs):
+    """reverse(name, args=[objs.<attr>.code, ...]) as a URL builder."""
+
+    def build(objs):
+        return reverse(name, args=[getattr(objs, attr).code for attr in attrs])
+
+    build.__name__ = f"url_{name}"
+    return build
+
+
+def _fixed(name, *args):
+    return lambda objs: reverse(name, args=list(args))
+
+
+PUBLIC = {
+    "healthz": Public(_fixed("healthz"), "load balancers and monitors probe it without signing in"),
+    "crisis": Public(_fixed("crisis"), "crisis resources must be one tap away, signed in or not"),
+    "accounts:sign_in_link": Public(
+        _fixed("accounts:sign_in_link", "not-a-real-token-0000000000000000000000000"),
+        "the single-use emailed token is itself the credential; GET shows a button, only POST uses it",
+    ),
+}
+
+ALLAUTH = {
+    # Signing in, out and back in.
+    "account_login": Allauth(_fixed("account_login"), "page"),
+    "account_logout": Allauth(_fixed("account_logout"), "sign_in"),
+    "account_inactive": Allauth(_fixed("account_inactive"), "page"),
+    "account_signup": Allauth(_fixed("account_signup"), "page"),  # shows "closed": invitation only
+    "account_reauthenticate": Allauth(_fixed("account_reauthenticate"), "sign_in"),
+    "account_request_login_code": Allauth(_fixed("account_request_login_code"), "page"),
+    # Without a pending code, back to asking for one.
+    "account_confirm_login_code": Allauth(
+        _fixed("account_confirm_login_code"), "sign_in", sign_in_url="account_request_login_code"
+    ),
+    # Email addresses and passwords.
+    "account_email": Allauth(_fixed("account_email"), "sign_in"),
+    "account_email_verification_sent": Allauth(_fixed("account_email_verification_sent"), "page"),
+    "account_confirm_email": Allauth(_fixed("account_confirm_email", "not-a-real-key"), "page"),
+    "account_change_password": Allauth(_fixed("account_change_password"), "sign_in"),
+    "account_set_password": Allauth(_fixed("account_set_password"), "sign_in"),
+    "account_reset_password": Allauth(_fixed("account_reset_password"), "page"),
+    "account_reset_password_done": Allauth(_fixed("account_reset_password_done"), "page"),
+    "account_reset_password_from_key": Allauth(_fixed("account_reset_password_from_key", "1", "not-a-key"), "page"),
+    "account_reset_password_from_key_done": Allauth(_fixed("account_reset_password_from_key_done"), "page"),
+    # MFA.
+    "mfa_index": Allauth(_fixed("mfa_index"), "sign_in"),
+    "mfa_authenticate": Allauth(_fixed("mfa_authenticate"), "sign_in"),
+    "mfa_reauthenticate": Allauth(_fixed("mfa_reauthenticate"), "sign_in"),
+    "mfa_activate_totp": Allauth(_fixed("mfa_activate_totp"), "sign_in"),
+    "mfa_deactivate_totp": Allauth(_fixed("mfa_deactivate_totp"), "sign_in"),
+    "mfa_view_recovery_codes": Allauth(_fixed("mfa_view_recovery_codes"), "sign_in"),
+    "mfa_generate_recovery_codes": Allauth(_fixed("mfa_generate_recovery_codes"), "sign_in"),
+    "mfa_download_recovery_codes": Allauth(_fixed("mfa_download_recovery_codes"), "sign_in"),
+}
+
+MATRIX = {
+    # Everyone signed in is sent on to their own start page.
+    "home": Route(_fixed("home"), owners=frozenset(), others=SIGNED_IN, get=302),
+    # --- Therapist pages: the practice's team ---
+    "accounts:team": Route(
+        _fixed("accounts:team"),
+        owners=frozenset({"therapist_a"}),
+        others=frozenset({"therapist_b"}),  # owner of B: sees B's team only
+        shows="Carol Colleague",
+        private=("Carol Colleague", "carol@example.com"),
+    ),
+    # --- Therapist pages: the caseload ---
+    "practices:client_list": Route(
+        _fixed("practices:client_list"),
+        owners=frozenset({"therapist_a"}),
+        others=frozenset({"colleague_a", "therapist_b"}),
+        shows=CLIENT_A_NAME,
+    ),
+    "practices:client_add": Route(
+        _fixed("practices:client_add"),
+        owners=frozenset({"therapist_a"}),
+        others=frozenset({"colleague_a", "therapist_b"}),
+    ),
+    "practices:client_detail": Route(
+        _r("practices:client_detail", "client"), owners=frozenset({"therapist_a"}), shows=SENTINEL
+    ),
+    "practices:client_edit": Route(
+        _r("practices:client_edit", "client"),
+        owners=frozenset({"therapist_a"}),
+        shows=CLIENT_A_NAME,
+        valid_post=lambda objs: {"name": "Renamed Client", "timezone": "Europe/Paris"},  # is_active off!
+    ),
+    "practices:goal_add": Route(
+        _r("practices:goal_add", "client"),
+        owners=frozenset({"therapist_a"}),
+        valid_post=lambda objs: {"title": "Injected goal", "description": "", "status": "active"},
+    ),
+    "practices:goal_edit": Route(
+        _r("practices:goal_edit", "goal"),
+        owners=frozenset({"therapist_a"}),
+        shows=SENTINEL,
+        valid_post=lambda objs: {"title": "Changed", "description": "Changed", "status": "achieved"},
+    ),
+    "practices:appointment_add": Route(
+        _r("practices:appointment_add", "client"),
+        owners=frozenset({"therapist_a"}),
+        valid_post=lambda objs: {"starts_at": "2031-03-04T10:00"},
+    ),
+    "practices:appointment_edit": Route(
+        _r("practices:appointment_edit", "appointment"),
+        owners=frozenset({"therapist_a"}),
+        valid_post=lambda objs: {"starts_at": "2031-03-04T10:00"},
+    ),
+    # --- Therapist pages: the exercise library (practice templates are shared in the practice) ---
+    "homework:template_list": Route(
+        _fixed("homework:template_list"),
+        owners=frozenset({"therapist_a", "colleague_a"}),
+        others=frozenset({"therapist_b"}),
+        shows=SENTINEL,
+    ),
+    "homework:template_detail": Route(
+        _r("homework:template_detail", "template"), owners=frozenset({"therapist_a", "colleague_a"}), shows=SENTINEL
+    ),
+    # --- Therapist pages: homework of A's client ---
+    "homework:assign_choose": Route(
+        _r("homework:assign_choose", "client"), owners=frozenset({"therapist_a"}), shows=CLIENT_A_NAME
+    ),
+    "homework:assign": Route(
+        _r("homework:assign", "client", "builtin_template"), owners=frozenset({"therapist_a"}), shows=CLIENT_A_NAME
+    ),
+    "homework:assignment_detail": Route(
+        _r("homework:assignment_detail", "assignment"), owners=frozenset({"therapist_a"}), shows=SENTINEL
+    ),
+    "homework:assignment_edit": Route(
+        _r("homework:assignment_edit", "assignment"),
+        owners=frozenset({"therapist_a"}),
+        shows=SENTINEL,
+        valid_post=lambda objs: {**_assign_body(objs), "version": str(objs.assignment.version)},
+    ),
+    "homework:assignment_review": Route(
+        _r("homework:assignment_review", "assignment"),
+        owners=frozenset({"therapist_a"}),
+        get=405,  # POST only: the review form sits on the assignment page
+        valid_post=lambda objs: {"decision": "stop", "note": ""},
+    ),
+    "homework:entry_detail": Route(
+        _r("homework:entry_detail", "entry"),
+        owners=frozenset({"therapist_a"}),
+        shows=SENTINEL,
+        valid_post=lambda objs: {"body": "A reply"},
+    ),
+    # --- Client pages ---
+    "homework:client_home": Route(
+        _fixed("homework:client_home"), owners=frozenset({"client_a"}), others=frozenset({"client_b"}), shows=SENTINEL
+    ),
+    "homework:client_history": Route(
+        _fixed("homework:client_history"),
+        owners=frozenset({"client_a"}),
+        others=frozenset({"client_b"}),
+        shows=SENTINEL,
+    ),
+    "homework:client_assignment": Route(
+        _r("homework:client_assignment", "assignment"), owners=frozenset({"client_a"}), shows=SENTINEL
+    ),
+    "homework:entry_new": Route(
+        _r("homework:entry_new", "assignment"), owners=frozenset({"client_a"}), shows=SENTINEL
+    ),
+    "homework:client_entry": Route(
+        _r("homework:client_entry", "entry"),
+        owners=frozenset({"client_a"}),
+        shows=SENTINEL,
+        valid_post=lambda objs: {"body": "A new comment"},
+    ),
+    "homework:entry_edit": Route(_r("homework:entry_edit", "entry"), owners=frozenset({"client_a"}), shows=SENTINEL),
+}
+
+
+# --- Enumerating what Django routes -------------------------------------------------------------------------
+
+
+def route_keys(patterns=None, prefix="", namespace=None):
+    """Yield (key, pattern string) for every URL pattern, descending into includes.
+
+    The key is the namespaced route name; a pattern without a name is keyed by its pattern string."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = namespace
+            if entry.namespace:
+                ns = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            yield from route_keys(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            pattern = prefix + str(entry.pattern)
+            if entry.name:
+                yield (f"{namespace}:{entry.name}" if namespace else entry.name), pattern
+            else:
+                yield pattern, pattern
+
+
+def all_routes():
+    return dict(route_keys())
+
+
+LISTS = {"PUBLIC": PUBLIC, "ALLAUTH": ALLAUTH, "MATRIX": MATRIX}
+
+
+def test_every_url_pattern_is_keyed_once():
+    keys = [key for key, _ in route_keys()]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    assert not duplicates, f"Two URL patterns share a key; give them distinct names: {duplicates}"
+
+
+def test_every_url_pattern_has_an_entry():
+    routes = all_routes()
+    missing = sorted(f"{key}  ({pattern})" for key, pattern in routes.items() if not any(key in lst for lst in LISTS.values()))
+    assert not missing, (
+        "These URL patterns have no entry in PUBLIC, ALLAUTH or MATRIX of tests/test_authorization_matrix.py; "
+        "add one saying who may use them:\n  " + "\n  ".join(missing)
+    )
+
+
+def test_no_url_pattern_is_in_two_lists():
+    names = list(LISTS)
+    overlaps = sorted(
+        f"{key}: {a} and {b}"
+        for i, a in enumerate(names)
+        for b in names[i + 1 :]
+        for key in set(LISTS[a]) & set(LISTS[b])
+    )
+    assert not overlaps, overlaps
+
+
+def test_no_entry_names_a_pattern_that_no_longer_exists():
+    routes = all_routes()
+    stale = sorted(f"{name}: {key}" for name, lst in LISTS.items() for key in lst if key not in routes)
+    assert not stale, "Entries for URL patterns that no longer exist (remove them):\n  " + "\n  ".join(stale)
+
+
+def test_public_urls_are_only_what_needs_to_be_public():
+    # A widening of the public surface must be a deliberate, reviewed edit of this line.
+    assert set(PUBLIC) == {"healthz", "crisis", "accounts:sign_in_link"}
+
+
+def test_matrix_roles_are_known_and_consistent():
+    for key, route in MATRIX.items():
+        assert route.owners <= SIGNED_IN and route.others <= SIGNED_IN, key
+        assert not route.owners & route.others, key
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX) + sorted(PUBLIC) + sorted(ALLAUTH))
+def test_each_url_builder_resolves_to_its_own_pattern(key, objs):
+    entry = MATRIX.get(key) or PUBLIC.get(key) or ALLAUTH.get(key)
+    url = entry.url(objs)
+    assert resolve(urlsplit(url).path).view_name == key, f"{url} is routed elsewhere (shadowed by another pattern?)"
+
+
+# --- Helpers ------------------------------------------------------------------------------------------------
+
+
+def _header_text(response):
+    parts = [f"{name}: {value}" for name, value in response.items()]
+    parts += [f"Set-Cookie {morsel.key}={morsel.value}" for morsel in response.cookies.values()]
+    return "\n".join(parts)
+
+
+def _body(response):
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode("utf-8", "replace")
+    return response.content.decode("utf-8", "replace")
+
+
+def assert_nothing_of_as(response, extra=()):
+    """No leak marker anywhere in what the response carries: body, headers (Location), cookies."""
+    body, headers = _body(response), _header_text(response)
+    leaks = [marker for marker in (*LEAK_MARKERS, *extra) if marker in body or marker in headers]
+    assert not leaks, f"{response.status_code} response leaks {leaks}"
+
+
+def sign_in_path():
+    return reverse(settings.LOGIN_URL)
+
+
+def assert_sent_to_sign_in(response, path=None):
+    assert response.status_code == 302, f"expected a redirect to sign in, got {response.status_code}"
+    location = urlsplit(response["Location"])
+    assert location.path == (path or sign_in_path()), response["Location"]
+    assert not location.netloc or location.netloc == "testserver", "redirected off-site"
+
+
+def _request(client, method, url, body=None):
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, body or {})
+
+
+def _state(objs):
+    return snapshot(objs)
+
+
+# --- T-AZ-1 / T-AZ-2: every matrix route x role x method ------------------------------------------------------
+
+MATRIX_CASES = [
+    pytest.param(key, role, method, id=f"{key}-{role}-{method}")
+    for key in sorted(MATRIX)
+    for role in ROLES
+    for method in ("GET", "POST", *(("POST-valid",) if MATRIX[key].valid_post else ()))
+]
+
+# An empty POST to an entitled page: a re-shown form (200), a redirect, a refused method (405),
+# a stale-version conflict (409) or a bad request (400). Never a crash, never "not found".
+OWNER_POST_STATUSES = {200, 302, 303, 400, 405, 409}
+
+
+@pytest.mark.parametrize("key,role,method", MATRIX_CASES)
+def test_matrix(key, role, method, objs, as_role):
+    route = MATRIX[key]
+    url = route.url(objs)
+    body = route.valid_post(objs) if method == "POST-valid" else None
+    http = as_role(role)
+    before = _state(objs)
+
+    response = _request(http, "GET" if method == "GET" else "POST", url, body)
+
+    if role == "anonymous":
+        if not (method != "GET" and response.status_code == 405):  # refused for its method: says nothing
+            assert_sent_to_sign_in(response)
+        assert_nothing_of_as(response, route.private)
+        assert _state(objs) == before, "an anonymous request changed data"
+    elif role in route.owners:
+        if method == "GET":
+            assert response.status_code == route.get, f"{role} GET {url}: {response.status_code}"
+            if route.shows:
+                assert route.shows in _body(response), f"{role} should see {route.shows!r} on {url}"
+        elif method == "POST":
+            assert response.status_code in OWNER_POST_STATUSES, f"{role} POST {url}: {response.status_code}"
+        else:
+            assert response.status_code in (302, 303), (
+                f"the valid body was refused ({response.status_code}); fix valid_post for {key}: "
+                + _body(response)[:2000]
+            )
+            assert _state(objs) != before, f"the owner's valid POST to {key} changed nothing; fix valid_post"
+    elif role in route.others:
+        if method == "GET":
+            assert response.status_code == route.get, f"{role} GET {url}: {response.status_code}"
+        else:
+            assert response.status_code in OWNER_POST_STATUSES, f"{role} POST {url}: {response.status_code}"
+        assert_nothing_of_as(response, route.private)
+    else:
+        # A foreign role: the same "not found" a non-existent record gives. A POST may instead be
+        # refused for its method before any lookup (405), which says nothing about the record.
+        allowed = {404} if method == "GET" and route.get != 405 else {404, 405}
+        assert response.status_code in allowed, f"{role} {method} {url}: {response.status_code} (expected 404)"
+        assert_nothing_of_as(response, route.private)
+        assert _state(objs) == before, f"{role}'s refused {method} to {url} changed data"
+
+
+# --- No existence oracle: a foreign record looks exactly like a missing one -----------------------------------
+
+ORACLE_CASES = [
+    pytest.param(key, role, id=f"{key}-{role}")
+    for key in sorted(MATRIX)
+    for role in sorted(SIGNED_IN)
+    if role not in MATRIX[key].owners and role not in MATRIX[key].others
+]
+
+MISSING = "zzzzzzzzzzzz"
+
+
+def _codes(objs):
+    return [
+        obj.code
+        for obj in (objs.client, objs.goal, objs.appointment, objs.assignment, objs.entry, objs.template)
+        if obj is not None
+    ] + [objs.builtin_template.code]
+
+
+@pytest.mark.parametrize("key,role", ORACLE_CASES)
+def test_a_foreign_record_answers_like_a_missing_one(key, role, objs, as_role):
+    url = MATRIX[key].url(objs)
+    codes = [code for code in _codes(objs) if code in url]
+    if not codes:
+        pytest.skip("the URL names no record")
+    missing_url = url
+    for code in codes:
+        # Keep the builtin template's code (everyone may see it); replace A's own records.
+        if code != objs.builtin_template.code:
+            missing_url = missing_url.replace(code, MISSING)
+    if missing_url == url:
+        pytest.skip("the URL names no record of A's")
+    http = as_role(role)
+    foreign, missing = http.get(url), http.get(missing_url)
+    assert foreign.status_code == missing.status_code
+    assert foreign.status_code in (404, 405)  # 405: a POST-only URL refuses GET before any lookup
+    foreign_body = _body(foreign)
+    for code in codes:
+        foreign_body = foreign_body.replace(code, MISSING)
+    assert foreign_body == _body(missing), "a foreign record's 404 differs from a missing record's"
+
+
+# --- Public and allauth pages --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", sorted(PUBLIC))
+@pytest.mark.parametrize("role", ROLES)
+def test_public_pages_answer_anyone_and_leak_nothing(key, role, objs, as_role):
+    http = as_role(role)
+    response = http.get(PUBLIC[key].url(objs))
+    # The dummy sign-in token is unknown: its page says so with a 404.
+    expected = 404 if key == "accounts:sign_in_link" else 200
+    assert response.status_code == expected
+    assert_nothing_of_as(response)
+
+
+@pytest.mark.parametrize("key", sorted(ALLAUTH))
+def test_allauth_pages_for_anonymous_are_sign_in_pages_or_send_there(key, objs, client):
+    entry = ALLAUTH[key]
+    response = client.get(entry.url(objs))
+    if entry.anonymous == "page":
+        assert response.status_code == 200, f"{key}: {response.status_code}"
+    else:
+        assert_sent_to_sign_in(response, reverse(entry.sign_in_url))
+    assert_nothing_of_as(response)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("role", sorted(SIGNED_IN - {"client_a"}))
+@pytest.mark.parametrize("key", sorted(ALLAUTH))
+def test_allauth_pages_show_no_clinical_data(key, role, method, objs, as_role):
+    http = as_role(role)
+    before = _state(objs)
+    response = _request(http, method, ALLAUTH[key].url(objs))
+    assert response.status_code < 500
+    assert_nothing_of_as(response)
+    assert _state(objs) == before
+
+
+@pytest.mark.parametrize("key", sorted(ALLAUTH))
+def test_allauth_pages_show_client_a_no_clinical_data(key, objs, as_role):
+    response = as_role("client_a").get(ALLAUTH[key].url(objs))
+    assert response.status_code < 500
+    assert SENTINEL not in _body(response) + _header_text(response)
+
+
+# --- T-AZ-3: privilege escalation, ids swapped in bodies -------------------------------------------------------
+
+
+def _assign_body(objs, **overrides):
+    """A body the assign form accepts for the thought record (see test_the_assign_body_is_valid)."""
+    today = objs.client.today()
+    body = {
+        "title": "Catch the thought",
+        "instructions": "Write it down when your mood drops.",
+        "rationale": "Seeing the thought is the first step to testing it.",
+        "goal": objs.goal.code,
+        "frequency": "daily",
+        "times_per_week": "",
+        "starts_on": today.isoformat(),
+        "due_on": (today + timedelta(days=7)).isoformat(),
+        "when_where": "After dinner",
+        "barriers": "",
+        "if_then_plan": "",
+        "expected_difficulty": "moderate",
+        "confidence": "7",
+    }
+    body.update(overrides)
+    return body
+
+
+def _assign_url(objs):
+    return reverse("homework:assign", args=[objs.client.code, objs.builtin_template.code])
+
+
+def test_the_assign_body_is_valid(objs, as_role):
+    """The control for the escalation tests below: the same body works for the treating therapist."""
+    before = snapshot(objs)["counts"]["Assignment"]
+    response = as_role("therapist_a").post(_assign_url(objs), _assign_body(objs))
+    assert response.status_code in (302, 303), _body(response)[:3000]
+    assert snapshot(objs)["counts"]["Assignment"] == before + 1
+
+
+ESCALATIONS = {
+    "assign": (lambda objs: _assign_url(objs), _assign_body),
+    "review": (
+        lambda objs: reverse("homework:assignment_review", args=[objs.assignment.code]),
+        lambda objs: {"decision": "stop", "note": "", "version": str(objs.assignment.version)},
+    ),
+    "goal_add": (
+        lambda objs: reverse("practices:goal_add", args=[objs.client.code]),
+        lambda objs: {"title": "Injected goal", "description": "x", "status": "active"},
+    ),
+    "assignment_edit": (
+        lambda objs: reverse("homework:assignment_edit", args=[objs.assignment.code]),
+        lambda objs: {**_assign_body(objs), "version": str(objs.assignment.version)},
+    ),
+    "client_edit": (
+        lambda objs: reverse("practices:client_edit", args=[objs.client.code]),
+        lambda objs: {"name": "Renamed", "timezone": "UTC"},
+    ),
+}
+
+
+@pytest.mark.parametrize("action", sorted(ESCALATIONS))
+def test_a_client_cannot_use_therapist_actions_on_their_own_records(action, objs, as_role):
+    url, body = ESCALATIONS[action]
+    before = snapshot(objs)
+    response = as_role("client_a").post(url(objs), body(objs))
+    assert response.status_code == 404
+    assert snapshot(objs) == before
+
+
+def test_a_therapist_cannot_attach_another_practices_goal(objs, as_role, client_b):
+    from practices.models import Goal
+
+    goal_b = Goal.objects.create(client=client_b, title="B's goal", description="B's own words")
+    before = snapshot(objs)
+    response = as_role("therapist_a").post(_assign_url(objs), _assign_body(objs, goal=goal_b.code))
+    assert response.status_code in (200, 400, 404), "the form must refuse the foreign goal"
+    assert snapshot(objs)["counts"] == before["counts"], "an assignment was created with B's goal"
+    assert "B's own words" not in _body(response)
+    assert not goal_b.__class__.objects.filter(pk=goal_b.pk, title__contains=SENTINEL).exists()
+
+
+def test_a_therapist_cannot_attach_another_of_their_clients_goal_to_a_different_client(
+    objs, as_role, practice_a, therapist_a
+):
+    """Same therapist, two clients: a goal code of one client in the other's assign form."""
+    from conftest import make_client
+    from practices.models import Goal
+
+    other = make_client(practice_a, therapist_a, "frank@example.com", "Frank Client")
+    goal_other = Goal.objects.create(client=other, title="Frank's goal")
+    before = snapshot(objs)["counts"]
+    response = as_role("therapist_a").post(_assign_url(objs), _assign_body(objs, goal=goal_other.code))
+    assert response.status_code in (200, 400, 404)
+    assert snapshot(objs)["counts"] == before

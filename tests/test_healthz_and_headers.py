@@ -1,0 +1,139 @@
+"""/healthz, the security headers of every kind of page, and the crisis link (DESIGN.md)."""
+
+import pytest
+from django.urls import reverse
+
+from tests.test_authorization_matrix import MATRIX
+
+
+def test_healthz_answers_ok_after_a_database_round_trip(client, db, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"status": "ok"}
+
+
+def test_healthz_is_not_cached(client, db):
+    response = client.get("/healthz")
+    assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+def test_healthz_refuses_writes(client, db, method):
+    response = getattr(client, method)("/healthz")
+    assert response.status_code == 405
+
+
+def test_healthz_needs_no_sign_in_and_sets_no_session(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert "sessionid" not in response.cookies
+
+
+# --- Headers ------------------------------------------------------------------------------------------------
+
+
+def _csp(response):
+    """The policy as {directive: [sources]}."""
+    header = response.headers.get("Content-Security-Policy")
+    assert header, "no Content-Security-Policy header"
+    policy = {}
+    for part in header.split(";"):
+        tokens = part.split()
+        if tokens:
+            policy[tokens[0].lower()] = tokens[1:]
+    return policy
+
+
+# Sources a same-origin app needs; anything else (a host, a scheme, "*") is a third party.
+FIRST_PARTY_SOURCES = {"'self'", "'none'"}
+
+
+@pytest.fixture
+def pages(objs):
+    """(name, role, url) of one page per kind: a client page, a therapist page, sign-in, crisis."""
+    return {
+        "client home": ("client_a", reverse("homework:client_home")),
+        "client assignment": ("client_a", reverse("homework:client_assignment", args=[objs.assignment.code])),
+        "therapist client page": ("therapist_a", reverse("practices:client_detail", args=[objs.client.code])),
+        "sign-in page": ("anonymous", reverse("account_login")),
+        "crisis page": ("anonymous", reverse("crisis")),
+        "not found": ("client_a", "/no-such-page/"),
+    }
+
+
+PAGE_NAMES = ["client home", "client assignment", "therapist client page", "sign-in page", "crisis page", "not found"]
+
+
+@pytest.fixture
+def fetch(pages, as_role):
+    def _fetch(name):
+        role, url = pages[name]
+        response = as_role(role).get(url)
+        if name != "not found":
+            assert response.status_code == 200, f"{name} {url}: {response.status_code}"
+        return response
+
+    return _fetch
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_pages_carry_a_strict_content_security_policy(name, fetch):
+    policy = _csp(fetch(name))
+    assert policy.get("default-src") == ["'none'"]
+    assert policy.get("frame-ancestors") == ["'none'"]
+    assert policy.get("object-src") == ["'none'"]
+    assert policy.get("base-uri") == ["'none'"]
+    for directive, sources in policy.items():
+        for source in sources:
+            if directive == "img-src" and source == "data:":
+                continue  # inline images (icons); cannot load anything from elsewhere
+            assert source in FIRST_PARTY_SOURCES, f"{directive} allows {source}: a third-party or unsafe source"
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_pages_carry_the_security_headers(name, fetch):
+    response = fetch(name)
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("name", ["client home", "client assignment", "therapist client page"])
+def test_pages_with_clinical_data_are_never_stored(name, fetch):
+    """ASVS 14.3.2 / ZAP 10015; T-SE-3: after sign-out the back button must not show clinical content."""
+    cache_control = fetch(name).get("Cache-Control", "")
+    assert "no-store" in cache_control, f"{name} may be stored by the browser or a proxy: Cache-Control={cache_control!r}"
+
+
+@pytest.mark.parametrize("name", ["sign-in page", "client home"])
+def test_session_and_csrf_cookies_are_http_only(name, fetch):
+    response = fetch(name)
+    for morsel in response.cookies.values():
+        if morsel.key in ("sessionid", "csrftoken"):
+            assert morsel["httponly"], f"{morsel.key} readable by scripts"
+            assert morsel["samesite"].lower() in ("lax", "strict")
+
+
+# --- Crisis resources: public, and one tap away on every client page ---------------------------------------------
+
+
+def test_the_crisis_page_is_public(client, db):
+    response = client.get(reverse("crisis"))
+    assert response.status_code == 200
+    assert b'href="tel:' in response.content
+
+
+CLIENT_PAGES = sorted(key for key, route in MATRIX.items() if "client_a" in route.owners and route.get == 200)
+
+
+@pytest.mark.parametrize("key", CLIENT_PAGES)
+def test_every_client_page_links_to_the_crisis_page(key, objs, as_role):
+    response = as_role("client_a").get(MATRIX[key].url(objs))
+    assert response.status_code == 200
+    assert f'href="{reverse("crisis")}"'.encode() in response.content
+
+
+def test_the_client_pages_list_is_not_empty():
+    assert len(CLIENT_PAGES) >= 5
