@@ -21,7 +21,7 @@ def _new_user(*, email, name):
 
 def practice_create(*, name, owner_email, owner_name):
     """The first step of an install: a practice, its owner, and a sign-in link for the owner."""
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         practice = Practice.objects.create(name=name.strip())
         owner = _new_user(email=owner_email, name=owner_name)
         Membership.objects.create(practice=practice, user=owner, role=Role.OWNER)

@@ -36,7 +36,7 @@ class AssignmentForm(forms.Form):
         required=False,
         coerce=int,
         choices=list(enumerate(WEEKDAY_NAMES)),
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "inline-choices"}),
         help_text="Only for “on chosen weekdays”.",
     )
     when_where = _text("When and where", rows=2, help_text="For example: after breakfast, at the kitchen table.")

@@ -190,20 +190,3 @@ def next_appointment_date(client):
         return None
     return upcoming.astimezone(client.tz).date()
 
-
-__all__ = [
-    "EMAIL_TAKEN",
-    "aware_to_local",
-    "appointment_create",
-    "appointment_delete",
-    "appointment_update",
-    "caseload_summary",
-    "client_create",
-    "client_update",
-    "default_timezone_for",
-    "email_in_use",
-    "goal_create",
-    "goal_update",
-    "local_to_aware",
-    "next_appointment_date",
-]
