@@ -61,6 +61,27 @@ def welcome_path_for(email):
     raise AssertionError(f"no invitation with a sign-in link to {email}; outbox: {[m.to for m in mail.outbox]}")
 
 
+def test_a_form_post_from_the_browser_passes_django_csrf_origin_check(live_server, page, therapist_a):
+    """Chromium sends `Origin: null` on every form POST of a page whose referrer policy is
+    "no-referrer" (Fetch spec, "serializing a request origin"), and Django's CSRF check refuses an
+    Origin of "null" with 403. Signing in is the first POST anyone makes."""
+    base = live_server.url
+    page.set_default_timeout(10_000)
+    origins = []
+    page.on("request", lambda request: request.method == "POST" and origins.append(request.headers.get("origin")))
+    page.goto(base + reverse("account_login"))
+    page.get_by_label("Email").fill(therapist_a.email)
+    page.get_by_label(re.compile(r"^Password")).fill(PASSWORD)
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.get_by_role("button", name=re.compile(r"^sign in$", re.I)).click()
+    assert posted.value.status != 403, (
+        f"the sign-in POST was refused by CSRF (Origin sent: {origins}); the page's referrer policy "
+        "(Referrer-Policy header and <meta name=referrer>) must not be no-referrer, e.g. same-origin"
+    )
+    page.wait_for_url(base + reverse("practices:client_list"))
+    assert origins and origins[0] == base
+
+
 def test_the_homework_loop_from_assigning_to_reviewing(
     live_server, page, browser, therapist_a, builtin_templates, shots
 ):

@@ -1,0 +1,77 @@
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_client_signs_in_with_email_and_password_and_lands_on_today(client, client_a):
+    response = client.post(reverse("account_login"), {"login": client_a.user.email, "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("homework:client_home")
+
+
+def test_a_therapist_lands_on_their_client_list(client, therapist_a):
+    response = client.post(reverse("account_login"), {"login": therapist_a.email, "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("practices:client_list")
+
+
+def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client, client_a):
+    response = client.post(reverse("account_login"), {"login": client_a.user.email, "password": "wrong password!"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert "not correct" in response.content.decode()
+
+
+def test_a_client_signs_in_with_an_emailed_code(client, client_a):
+    client.post(reverse("account_request_login_code"), {"email": client_a.user.email})
+    (message,) = mail.outbox
+    code = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4})\b", message.body).group(1)
+    response = client.post(reverse("account_confirm_login_code"), {"code": code}, follow=True)
+    assert client.session["_auth_user_id"] == str(client_a.user.pk)
+    assert response.redirect_chain[-1][0] == reverse("homework:client_home")
+
+
+def test_a_password_reset_link_works_once(client, client_a):
+    client.post(reverse("account_reset_password"), {"email": client_a.user.email})
+    (message,) = mail.outbox
+    path = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", message.body).group(1)
+    form_page = client.get(path, follow=True)
+    new_password = "a much longer new passphrase"
+    client.post(form_page.redirect_chain[-1][0], {"password1": new_password, "password2": new_password})
+    client_a.user.refresh_from_db()
+    assert client_a.user.check_password(new_password)
+    again = client.get(path, follow=True)
+    assert "password1" not in again.content.decode()
+
+
+def test_signing_up_is_closed(client, db):
+    response = client.post(
+        reverse("account_signup"), {"email": "stranger@example.com", "password1": "a long enough password"}
+    )
+    from accounts.models import User
+
+    assert not User.objects.filter(email="stranger@example.com").exists()
+    assert response.status_code == 200
+
+
+def test_signing_out_ends_the_session(sign_in, client_a):
+    web = sign_in(client_a.user)
+    web.post(reverse("account_logout"))
+    assert web.get(reverse("homework:client_home")).status_code == 302
+
+
+def test_a_password_reset_link_expires_after_an_hour(client, client_a, time_machine):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client.post(reverse("account_reset_password"), {"email": client_a.user.email})
+    (message,) = mail.outbox
+    path = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", message.body).group(1)
+    time_machine.move_to(timezone.now() + timedelta(minutes=61))
+    page = client.get(path, follow=True)
+    assert "password1" not in page.content.decode()
