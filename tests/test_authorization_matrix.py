@@ -594,3 +594,26 @@ def test_a_therapist_cannot_attach_another_of_their_clients_goal_to_a_different_
     response = as_role("therapist_a").post(_assign_url(objs), _assign_body(objs, goal=goal_other.code))
     assert response.status_code in (200, 400, 404)
     assert snapshot(objs)["counts"] == before
+
+
+# --- A client taken out of care vanishes for everyone ----------------------------------------------------------
+
+# The library and the team are not client data (the practice template carries SENTINEL too).
+NOT_CLIENT_DATA = {"accounts:team", "homework:template_list", "homework:template_detail"}
+DEACTIVATED_CASES = [
+    pytest.param(key, role, id=f"{key}-{role}")
+    for key, route in sorted(MATRIX.items())
+    if key not in NOT_CLIENT_DATA
+    for role in sorted(route.owners)
+]
+
+
+@pytest.mark.parametrize("key,role", DEACTIVATED_CASES)
+def test_an_inactive_clients_data_is_shown_to_nobody(key, role, objs, as_role):
+    objs.client.is_active = False
+    objs.client.save(update_fields=["is_active"])
+    before = _state(objs)
+    response = as_role(role).get(MATRIX[key].url(objs))
+    assert response.status_code in (404, 405) or response.status_code == MATRIX[key].get
+    assert_nothing_of_as(response)
+    assert _state(objs) == before

@@ -61,6 +61,20 @@ def welcome_path_for(email):
     raise AssertionError(f"no invitation with a sign-in link to {email}; outbox: {[m.to for m in mail.outbox]}")
 
 
+def sign_in_through_the_form(page, base, user):
+    """allauth's real sign-in form; fails with the reason when the POST is refused."""
+    page.goto(base + reverse("account_login"))
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label(re.compile(r"^Password")).fill(PASSWORD)
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.get_by_role("button", name=re.compile(r"^sign in$", re.I)).click()
+    origin = posted.value.request.headers.get("origin")
+    assert posted.value.status != 403, (
+        f"the sign-in POST was refused (403) with Origin: {origin!r}; see "
+        "test_a_form_post_from_the_browser_passes_django_csrf_origin_check"
+    )
+
+
 def test_a_form_post_from_the_browser_passes_django_csrf_origin_check(live_server, page, therapist_a):
     """Chromium sends `Origin: null` on every form POST of a page whose referrer policy is
     "no-referrer" (Fetch spec, "serializing a request origin"), and Django's CSRF check refuses an
@@ -89,10 +103,7 @@ def test_the_homework_loop_from_assigning_to_reviewing(
     page.set_default_timeout(10_000)
 
     # --- The therapist signs in through allauth's real form (desktop viewport). ---
-    page.goto(base + reverse("account_login"))
-    page.get_by_label("Email").fill(therapist_a.email)
-    page.get_by_label(re.compile(r"^Password")).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile(r"^sign in$", re.I)).click()
+    sign_in_through_the_form(page, base, therapist_a)
     page.wait_for_url(base + reverse("practices:client_list"))
 
     # --- Adds a client. ---

@@ -140,3 +140,22 @@ def test_every_client_page_links_to_the_crisis_page(key, objs, as_role):
 
 def test_the_client_pages_list_is_not_empty():
     assert len(CLIENT_PAGES) >= 5
+
+
+# --- Every page that shows A's data, whoever's side it is on -------------------------------------------------
+
+OWNER_PAGES = [
+    pytest.param(key, sorted(route.owners)[0], id=key)
+    for key, route in sorted(MATRIX.items())
+    if route.owners and route.get == 200
+]
+
+
+@pytest.mark.parametrize("key,role", OWNER_PAGES)
+def test_every_page_with_client_data_is_never_stored_and_carries_the_headers(key, role, objs, as_role):
+    response = as_role(role).get(MATRIX[key].url(objs))
+    assert response.status_code == 200
+    assert "no-store" in response.get("Cache-Control", ""), f"{key}: Cache-Control={response.get('Cache-Control')!r}"
+    assert _csp(response).get("default-src") == ["'none'"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"

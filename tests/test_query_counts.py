@@ -1,0 +1,168 @@
+"""Query counts do not grow with the data (SECURITY.md T-RL-10, DESIGN.md "How it grows").
+
+Each page is measured with a few entries and again after many more were added (across three
+assignments, every third with a comment, some with a therapist's reply): the second count must
+not exceed the first, and both stay under a fixed ceiling per page. The ceilings are the counts
+measured when the pages landed plus a little headroom; raise one only with a reason.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from conftest import make_assignment, make_entry
+
+SMALL, LARGE = 5, 200
+
+# Measured when written (the same with SMALL and LARGE), plus one query of headroom. Each count
+# includes three queries every signed-in page pays (session, user, membership or client profile)
+# and the audit row of the read.
+#   client_home 8, client_history 6, client_assignment 7, client_detail 11, client_list 5,
+#   assignment_detail 10; entry pages: entry_detail 6, client_entry 6.
+CEILINGS = {
+    "homework:client_home": 9,
+    "homework:client_history": 7,
+    "homework:client_assignment": 8,
+    "practices:client_detail": 12,
+    "practices:client_list": 6,
+    "homework:assignment_detail": 11,
+    "homework:entry_detail": 7,
+    "homework:client_entry": 7,
+}
+
+PAGES = {
+    # name: (who, URL builder)
+    "homework:client_home": ("client", lambda w: reverse("homework:client_home")),
+    "homework:client_history": ("client", lambda w: reverse("homework:client_history")),
+    "homework:client_assignment": (
+        "client",
+        lambda w: reverse("homework:client_assignment", args=[w.assignments[0].code]),
+    ),
+    "practices:client_detail": ("therapist", lambda w: reverse("practices:client_detail", args=[w.client.code])),
+    "practices:client_list": ("therapist", lambda w: reverse("practices:client_list")),
+    "homework:assignment_detail": (
+        "therapist",
+        lambda w: reverse("homework:assignment_detail", args=[w.assignments[0].code]),
+    ),
+}
+
+
+class World:
+    """client_a with three assignments (two kinds of exercise) and a growing number of entries."""
+
+    def __init__(self, client_a, goal_a, appointment_a):
+        from homework.models import Comment
+
+        self.Comment = Comment
+        self.client = client_a
+        self.therapist = client_a.therapist
+        start = client_a.today() - timedelta(days=LARGE)
+        self.assignments = [
+            make_assignment(client_a, goal=goal_a, starts_on=start),
+            make_assignment(client_a, key="journal", starts_on=start),
+            make_assignment(client_a, starts_on=start, frequency="times_per_week", times_per_week=3),
+        ]
+        self.count = 0
+
+    def grow_to(self, total):
+        while self.count < total:
+            n = self.count
+            assignment = self.assignments[n % len(self.assignments)]
+            entry = make_entry(
+                assignment,
+                occurred_on=self.client.today() - timedelta(days=n // len(self.assignments)),
+                answers={"situation": f"Situation {n}", "automatic_thought": f"Thought {n}"},
+                helpfulness=n % 5,
+                wants_to_discuss=n % 7 == 0,
+            )
+            if n % 3 == 0:
+                self.Comment.objects.create(entry=entry, author=self.client.user, body=f"Comment {n}")
+            if n % 6 == 0:
+                self.Comment.objects.create(entry=entry, author=self.therapist, body=f"Reply {n}")
+            self.count += 1
+
+
+@pytest.fixture
+def world(client_a, goal_a, appointment_a, client_b):
+    from conftest import make_client
+
+    # A few more clients in the caseload, so the client list has rows to annotate.
+    for i in range(3):
+        other = make_client(client_a.practice, client_a.therapist, f"other{i}@example.com", f"Other Client {i}")
+        make_entry(make_assignment(other))
+    return World(client_a, goal_a, appointment_a)
+
+
+def _count(http, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = http.get(url)
+    assert response.status_code == 200, f"{url}: {response.status_code}"
+    return len(queries), [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_query_count_does_not_grow_with_entries(name, world, sign_in, django_assert_max_num_queries):
+    who, url_of = PAGES[name]
+    http = sign_in(world.client.user if who == "client" else world.therapist)
+    url = url_of(world)
+
+    world.grow_to(SMALL)
+    http.get(url)  # warm-up: one-off caches (content types, templates) are not the page's cost
+    small, small_sql = _count(http, url)
+
+    world.grow_to(LARGE)
+    with django_assert_max_num_queries(CEILINGS[name]):
+        response = http.get(url)
+    assert response.status_code == 200
+    large, large_sql = _count(http, url)
+
+    print(f"\n{name}: {small} queries with {SMALL} entries, {large} with {LARGE}")
+    assert large <= small, (
+        f"{name}: {small} queries with {SMALL} entries but {large} with {LARGE}; the extra ones:\n"
+        + "\n".join(sql for sql in large_sql if sql not in small_sql)[:4000]
+    )
+    assert small <= CEILINGS[name]
+
+
+@pytest.mark.parametrize("extra_clients", [0, 20])
+def test_client_list_query_count_does_not_grow_with_clients(extra_clients, world, sign_in):
+    from conftest import make_client
+
+    world.grow_to(SMALL)
+    http = sign_in(world.therapist)
+    url = reverse("practices:client_list")
+    http.get(url)
+    before, _ = _count(http, url)
+    for i in range(extra_clients):
+        other = make_client(world.client.practice, world.therapist, f"more{i}@example.com", f"More Client {i}")
+        make_entry(make_assignment(other))
+    after, _ = _count(http, url)
+    assert after <= before <= CEILINGS["practices:client_list"]
+
+
+ENTRY_PAGES = {
+    "homework:entry_detail": "therapist",
+    "homework:client_entry": "client",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ENTRY_PAGES))
+def test_entry_pages_query_count_does_not_grow_with_comments(name, world, sign_in, django_assert_max_num_queries):
+    world.grow_to(1)
+    entry = world.assignments[0].entries.first()
+    who = ENTRY_PAGES[name]
+    http = sign_in(world.client.user if who == "client" else world.therapist)
+    url = reverse(name, args=[entry.code])
+    http.get(url)
+    small, small_sql = _count(http, url)
+    for n in range(40):
+        author = world.client.user if n % 2 else world.therapist
+        world.Comment.objects.create(entry=entry, author=author, body=f"Comment {n}")
+    with django_assert_max_num_queries(CEILINGS[name]):
+        http.get(url)
+    large, large_sql = _count(http, url)
+    print(f"\n{name}: {small} queries with 1-2 comments, {large} with 40 more")
+    assert large <= small, "\n".join(sql for sql in large_sql if sql not in small_sql)[:4000]
