@@ -10,10 +10,24 @@ from notifications.outbox import enqueue
 from practices.models import Membership, Practice, Role
 
 
-def _new_user(*, email, name):
-    email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": "Someone with this email address already has an account."})
+EMAIL_TAKEN = "Someone with this email address already has an account."
+
+
+def email_in_use(email):
+    return (
+        User.objects.filter(email__iexact=email).exists() or EmailAddress.objects.filter(email__iexact=email).exists()
+    )
+
+
+def invited_user_create(*, email, name, email_taken=EMAIL_TAKEN):
+    """An account for someone we invite: no password yet, the address not yet proven.
+
+    Call inside the caller's transaction. Raises ValidationError on "email" when taken; the
+    unique index still decides when two requests race, as an IntegrityError the caller maps.
+    """
+    email = User.objects.normalize_email(email.strip()).lower()
+    if email_in_use(email):
+        raise ValidationError({"email": email_taken})
     user = User.objects.create_user(email=email, name=name.strip())
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
     return user
@@ -23,7 +37,7 @@ def practice_create(*, name, owner_email, owner_name):
     """The first step of an install: a practice, its owner, and a sign-in link for the owner."""
     with transaction.atomic():
         practice = Practice.objects.create(name=name.strip())
-        owner = _new_user(email=owner_email, name=owner_name)
+        owner = invited_user_create(email=owner_email, name=owner_name)
         Membership.objects.create(practice=practice, user=owner, role=Role.OWNER)
         _, token = SignInLink.issue(owner)
     return practice, owner, token
@@ -31,7 +45,7 @@ def practice_create(*, name, owner_email, owner_name):
 
 def therapist_invite(*, practice, name, email):
     with transaction.atomic():
-        user = _new_user(email=email, name=name)
+        user = invited_user_create(email=email, name=name)
         membership = Membership.objects.create(practice=practice, user=user, role=Role.THERAPIST)
         enqueue(
             recipient=user,

@@ -120,7 +120,8 @@ def entry_new(request, code):
     assignment = get_assignment_for_client(request.user, code, request=request)
     today = request.client.today()
     if not _loggable(assignment, today):
-        return render(request, "homework/client/not_loggable.html", {"assignment": assignment, "today": today}, status=409)
+        context = {"assignment": assignment, "today": today}
+        return render(request, "homework/client/not_loggable.html", context, status=409)
 
     if request.method == "POST":
         meta = EntryMetaForm(request.POST, assignment=assignment, today=today)
@@ -155,7 +156,8 @@ def client_history(request):
     comment_count = (
         Comment.objects.filter(entry=OuterRef("pk")).order_by().values("entry").annotate(n=Count("pk")).values("n")
     )
-    entries = _entry_rows(Entry.objects.filter(assignment__client=client)).annotate(comment_count=Subquery(comment_count))
+    entries = _entry_rows(Entry.objects.filter(assignment__client=client))
+    entries = entries.annotate(comment_count=Subquery(comment_count))
     page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     record(actor=request.user, action=AuditAction.READ, obj=client, client=client, request=request)
     return render(request, "homework/client/history.html", {"client": client, "page": page})
@@ -234,7 +236,8 @@ def entry_edit(request, code):
                 return redirect("homework:client_entry", code=entry.code)
     else:
         meta = EntryEditForm(assignment=assignment, today=today, entry=entry)
-        answers_form = _answers_form(assignment, initial=initial_from_answers(assignment.template_version.items, entry.answers))
+        initial = initial_from_answers(assignment.template_version.items, entry.answers)
+        answers_form = _answers_form(assignment, initial=initial)
 
     return _render_entry_form(
         request,
@@ -320,7 +323,8 @@ def _home_plan(assignments, entries, today):
         planned.add(assignment.pk)
         notes = []
         if assignment.frequency == Frequency.TIMES_PER_WEEK:
-            done = sum(1 for e in by_assignment[assignment.pk] if e.outcome in scheduling.PRACTISED and e.occurred_on >= monday)
+            entries = by_assignment[assignment.pk]
+            done = sum(1 for e in entries if e.outcome in scheduling.PRACTISED and e.occurred_on >= monday)
             notes.append(f"{done} of {scheduling.planned_count(assignment, monday, sunday)} this week")
         if assignment.due_on == today:
             notes.append("last day today")

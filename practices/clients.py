@@ -7,13 +7,12 @@ therapist pages and the API both call, plus the caseload summary the client list
 import zoneinfo
 from datetime import timezone as dt_timezone
 
-from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.invitations import invited_user_create
 from audit.models import AuditAction
 from audit.record import record
 from homework.models import Assignment, AssignmentStatus, Entry
@@ -92,25 +91,15 @@ def caseload_summary(therapist):
 # --- Clients --------------------------------------------------------------------------------------------
 
 
-def email_in_use(email):
-    return (
-        User.objects.filter(email__iexact=email).exists() or EmailAddress.objects.filter(email__iexact=email).exists()
-    )
-
-
 def client_create(*, therapist, practice, name, email, timezone, next_appointment=None):
     """Create the client's account, their place in the caseload and the invitation email.
 
     next_appointment is an aware datetime (see local_to_aware). Raises ValidationError on the
     "email" key when the address is taken; then nothing is created.
     """
-    email = User.objects.normalize_email(email).lower()
     try:
         with transaction.atomic():
-            if email_in_use(email):
-                raise ValidationError({"email": EMAIL_TAKEN})
-            user = User.objects.create_user(email=email, name=name)  # no password: unusable
-            EmailAddress.objects.create(user=user, email=email, verified=False, primary=True)
+            user = invited_user_create(email=email, name=name, email_taken=EMAIL_TAKEN)
             validate_timezone(timezone)
             client = Client.objects.create(practice=practice, therapist=therapist, user=user, timezone=timezone)
             record(actor=therapist, action=AuditAction.CREATE, obj=client, client=client)

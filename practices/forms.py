@@ -8,7 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 
-from practices.clients import EMAIL_TAKEN, email_in_use, local_to_aware
+from accounts.invitations import email_in_use
+from practices.clients import EMAIL_TAKEN, local_to_aware
 from practices.models import GoalStatus
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

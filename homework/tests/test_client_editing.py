@@ -70,7 +70,12 @@ def test_it_saves_an_edit_before_review_and_moves_the_version_on(browser, client
 
 
 def test_an_edit_can_turn_a_practice_into_a_skip(browser, entry):
-    data = {"log-outcome": "skipped", "log-skip_reason": "too_hard", "log-occurred_on": entry.occurred_on.isoformat(), "log-version": "1"}
+    data = {
+        "log-outcome": "skipped",
+        "log-skip_reason": "too_hard",
+        "log-occurred_on": entry.occurred_on.isoformat(),
+        "log-version": "1",
+    }
     assert browser.post(edit_url(entry), data).status_code == 302
     entry.refresh_from_db()
     assert (entry.outcome, entry.skip_reason, entry.score) == ("skipped", "too_hard", None)
@@ -161,7 +166,8 @@ def test_a_raised_risk_flag_survives_an_edit(browser, client_a):
         answers=risky,
     )
     assert entry.risk_flag
-    data = {**risky, "phq9_9": "0", "log-outcome": "done", "log-occurred_on": entry.occurred_on.isoformat(), "log-version": "1"}
+    data = {**risky, "phq9_9": "0", "log-outcome": "done", "log-occurred_on": entry.occurred_on.isoformat()}
+    data["log-version"] = "1"
     assert browser.post(edit_url(entry), data).status_code == 302
     entry.refresh_from_db()
     assert (entry.risk_flag, entry.score, entry.answers["phq9_9"]) == (True, 8, "0")

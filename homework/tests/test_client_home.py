@@ -24,13 +24,13 @@ def test_home_shows_todays_assignment_with_a_log_button(browser, assignment_a):
     html = browser.get(HOME).content.decode()
     assert assignment_a.title in html
     assert f'href="{reverse("homework:entry_new", args=[assignment_a.code])}">Log it' in html
-    assert "Done today" not in html
+    assert "Logged today" not in html
 
 
 def test_home_marks_an_assignment_done_today(browser, assignment_a):
     make_entry(assignment_a)
     html = browser.get(HOME).content.decode()
-    assert "Done today" in html
+    assert "Logged today" in html
     assert "Log another" in html
 
 
@@ -46,7 +46,9 @@ def test_home_hides_stopped_assignments(browser, client_a, assignment_a):
 
 def test_home_lists_later_work_and_the_next_session_under_coming_up(browser, client_a, appointment_a):
     today = client_a.today()
-    make_assignment(client_a, title="Starts soon", starts_on=today + timedelta(days=3), due_on=today + timedelta(days=10))
+    make_assignment(
+        client_a, title="Starts soon", starts_on=today + timedelta(days=3), due_on=today + timedelta(days=10)
+    )
     html = browser.get(HOME).content.decode()
     coming_up = html[html.index("Coming up") :]
     assert "Starts soon" in coming_up
@@ -143,7 +145,7 @@ def seed(client, assignments, entries_each):
     made = [make_assignment(client, title=f"Exercise {n}") for n in range(assignments)]
     today = client.today()
     Entry.objects.bulk_create(
-        Entry(assignment=assignment, occurred_on=today - timedelta(days=n % 7), outcome="done", answers={"situation": "x"})
+        Entry(assignment=assignment, occurred_on=today - timedelta(days=n % 7), outcome="done", answers={"a": "x"})
         for assignment in made
         for n in range(entries_each)
     )
@@ -175,6 +177,7 @@ def test_the_assignment_page_queries_do_not_grow(browser, client_a, django_asser
         make_entry(assignment)
     url = reverse("homework:client_assignment", args=[assignment.code])
     few = queries_for(browser, url)
-    Entry.objects.bulk_create(Entry(assignment=assignment, occurred_on=client_a.today(), outcome="done") for _ in range(200))
+    today = client_a.today()
+    Entry.objects.bulk_create(Entry(assignment=assignment, occurred_on=today, outcome="done") for _ in range(200))
     with django_assert_max_num_queries(few):
         browser.get(url)

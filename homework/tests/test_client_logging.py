@@ -111,7 +111,8 @@ def test_it_rejects_a_skip_without_a_reason(browser, assignment_a):
 
 
 def test_it_requires_a_few_words_when_the_reason_is_something_else(browser, assignment_a):
-    response = browser.post(log_url(assignment_a), meta(assignment_a, outcome="skipped", skip_reason="other", skip_note="  "))
+    blank = meta(assignment_a, outcome="skipped", skip_reason="other", skip_note="  ")
+    response = browser.post(log_url(assignment_a), blank)
     assert "Tell your therapist in a few words" in response.content.decode()
     assert not Entry.objects.exists()
     data = meta(assignment_a, outcome="skipped", skip_reason="other", skip_note="My child was ill")
