@@ -52,9 +52,14 @@ def make_client(practice, therapist, email, name, tz="Europe/Berlin"):
 
 
 def builtin_version(key):
-    from homework.models import TemplateVersion
+    from homework.builtin.loader import load_builtin_templates
+    from homework.models import ExerciseTemplate, TemplateVersion
 
-    return TemplateVersion.objects.filter(template__builtin_key=key).order_by("-number").first()
+    versions = TemplateVersion.objects.filter(template__builtin_key=key).order_by("-number")
+    if not versions.exists():
+        # A transactional test (browser, concurrency) flushed what the data migration loaded.
+        load_builtin_templates(ExerciseTemplate, TemplateVersion)
+    return versions.first()
 
 
 def make_assignment(client, *, key="thought-record", **overrides):

@@ -9,10 +9,9 @@ from django import forms
 from django.utils.formats import date_format
 
 from homework.models import HELPFULNESS_LABELS, DifficultyRating, Outcome, SkipReason
+from homework.recording import COMMENT_MAX, NOTE_MAX
 
 PREFIX = "log"
-COMMENT_MAX = 4000
-NOTE_MAX = 2000
 
 
 class EntryMetaForm(forms.Form):

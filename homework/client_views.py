@@ -323,8 +323,8 @@ def _home_plan(assignments, entries, today):
         planned.add(assignment.pk)
         notes = []
         if assignment.frequency == Frequency.TIMES_PER_WEEK:
-            entries = by_assignment[assignment.pk]
-            done = sum(1 for e in entries if e.outcome in scheduling.PRACTISED and e.occurred_on >= monday)
+            logged = by_assignment[assignment.pk]
+            done = sum(1 for e in logged if e.outcome in scheduling.PRACTISED and e.occurred_on >= monday)
             notes.append(f"{done} of {scheduling.planned_count(assignment, monday, sunday)} this week")
         if assignment.due_on == today:
             notes.append("last day today")

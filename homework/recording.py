@@ -201,8 +201,8 @@ def entry_update(
         changes["risk_flag"] = True
 
     with transaction.atomic():
-        unchanged = Entry.objects.filter(pk=entry.pk, version=expected_version, reviewed_at__isnull=True)
-        changed = unchanged.update(**changes)
+        as_opened = Entry.objects.filter(pk=entry.pk, version=expected_version, reviewed_at__isnull=True)
+        changed = as_opened.update(**changes)
         if not changed:
             current = Entry.objects.filter(pk=entry.pk).values("reviewed_at").first()
             if current is not None and current["reviewed_at"] is not None:

@@ -107,7 +107,7 @@ def test_pages_carry_the_security_headers(name, fetch):
 def test_pages_with_clinical_data_are_never_stored(name, fetch):
     """ASVS 14.3.2 / ZAP 10015; T-SE-3: after sign-out the back button must not show clinical content."""
     cache_control = fetch(name).get("Cache-Control", "")
-    assert "no-store" in cache_control, f"{name} may be stored by the browser or a proxy: Cache-Control={cache_control!r}"
+    assert "no-store" in cache_control, f"{name} may be stored by a browser or proxy: Cache-Control={cache_control!r}"
 
 
 @pytest.mark.parametrize("name", ["sign-in page", "client home"])
