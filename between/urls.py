@@ -1,6 +1,9 @@
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from between import views
+from lib.converters import CodeConverter
+
+register_converter(CodeConverter, "code")
 
 urlpatterns = [
     path("", views.home, name="home"),
