@@ -16,24 +16,6 @@ LEAK_MARKERS = (SENTINEL, CLIENT_A_NAME, CLIENT_A_EMAIL)
 ROLES = ("anonymous", "client_a", "client_b", "therapist_a", "colleague_a", "therapist_b")
 
 
-# --- Test order -----------------------------------------------------------------------------------
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items):
-    """Run transactional tests (live_server, browser) after all the others, as pytest-django means to.
-
-    pytest-django sorts them last, but pytest's own grouping by session-scoped parameters (the
-    `browser_name` that pytest-playwright parametrizes) runs afterwards and pulls browser tests
-    back into the middle. A transactional test empties every table when it ends, the built-in
-    exercise library included, and the ordinary tests after it then find no templates. Sorting
-    again, last, restores Django's order (the sort is stable, so groups stay as they were).
-    """
-    from pytest_django.plugin import pytest_collection_modifyitems as django_order
-
-    django_order(items)
-
-
 # --- Playwright: Debian's Chromium (STACK-NOTES traps 3, 4, 8) ------------------------------------
 
 

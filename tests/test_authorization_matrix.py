@@ -437,6 +437,29 @@ def test_matrix(key, role, method, objs, as_role):
         assert _state(objs) == before, f"{role}'s refused {method} to {url} changed data"
 
 
+# --- Other methods: PUT, PATCH, DELETE change nothing for anyone -------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("key", sorted(MATRIX))
+def test_other_methods_change_nothing(key, role, objs, as_role):
+    route = MATRIX[key]
+    http = as_role(role)
+    url = route.url(objs)
+    before = _state(objs)
+    for method in ("put", "patch", "delete"):
+        response = getattr(http, method)(url, "decision=stop&name=x", content_type="application/x-www-form-urlencoded")
+        if role == "anonymous":
+            assert response.status_code in (302, 405), f"{method} {url}: {response.status_code}"
+        elif role in route.owners or role in route.others:
+            assert response.status_code < 500, f"{role} {method} {url}: {response.status_code}"
+        else:
+            assert response.status_code in (404, 405), f"{role} {method} {url}: {response.status_code}"
+        if role not in route.owners:
+            assert_nothing_of_as(response, route.private)
+    assert _state(objs) == before, f"{role}'s PUT/PATCH/DELETE to {url} changed data"
+
+
 # --- No existence oracle: a foreign record looks exactly like a missing one -----------------------------------
 
 ORACLE_CASES = [

@@ -1,0 +1,274 @@
+"""Accessibility in a real browser (DESIGN.md, "Quality that users will notice").
+
+1. axe-core (bundled by axe-playwright-python) finds no WCAG 2.0/2.1 A or AA violation, and no
+   best-practice one, on the main pages: anonymous, client (phone viewport) and therapist
+   (desktop viewport), forms both empty and showing errors. One test id per page.
+2. The client's log-entry form works with a keyboard alone: the first Tab reaches "Skip to
+   content", which moves focus to <main>; the outcome radios, the skip reasons and the save
+   button are reachable with Tab and the arrow keys; Enter or Space on the button submits.
+
+Axe is injected with page.evaluate (the DevTools protocol), which the page's strict CSP does not
+apply to, so the contexts keep the real CSP (no bypass_csp): what axe sees is what users get.
+"""
+
+import dataclasses
+import re
+from typing import Callable, Optional
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
+
+from conftest import PASSWORD, builtin_version
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+
+
+# --- The world the pages show ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(client_a, therapist_a, colleague_a, appointment_a, assignment_a, entry_a):
+    """client_a's thought record with an entry, the client's comment and the therapist's reply,
+    a second entry that was skipped; the built-in library loaded (a transactional test flushed it)."""
+    from homework.models import Comment
+
+    from conftest import make_entry
+
+    Comment.objects.create(entry=entry_a, author=therapist_a, body="Thank you, let us look at it on Tuesday.")
+    make_entry(assignment_a, outcome="skipped", skip_reason="no_time", helpfulness=None, difficulty="")
+    return {
+        "client": client_a,
+        "therapist": therapist_a,
+        "assignment": assignment_a,
+        "entry": entry_a,
+        "template": builtin_version("thought-record").template,
+    }
+
+
+# --- The pages ------------------------------------------------------------------------------------------------
+
+
+def _submit(button_name):
+    """An action: press the form's button and wait for the page the POST answers with."""
+
+    def act(page):
+        with page.expect_navigation():
+            page.get_by_role("button", name=button_name, exact=True).click()
+
+    return act
+
+
+def _skip_without_reason(page):
+    """The log-entry form sent back with a server-side error (skipped, no reason given): the
+    browser's own validation lets it through, the form does not."""
+    page.get_by_role("group", name=re.compile("How did it go")).get_by_label("Skipped", exact=True).check()
+    _submit("Save")(page)
+    page.get_by_text("Choose what got in the way").wait_for()
+
+
+def _empty_form_submitted(page):
+    _submit("Add and invite")(page)
+    page.get_by_text("Please check the fields marked below").wait_for()
+
+
+@dataclasses.dataclass(frozen=True)
+class Screen:
+    role: str  # "anonymous", "client" or "therapist"
+    url: Callable  # world -> path
+    then: Optional[Callable] = None  # page -> None, run before axe (e.g. submit the form invalid)
+    status: int = 200
+
+
+def _fixed(name, *args):
+    return lambda w: reverse(name, args=list(args))
+
+
+SCREENS = {
+    # Anonymous (allauth's pages go through templates/allauth/layouts/base.html -> base.html).
+    "anon-sign-in": Screen("anonymous", _fixed("account_login")),
+    "anon-request-code": Screen("anonymous", _fixed("account_request_login_code")),
+    "anon-password-reset": Screen("anonymous", _fixed("account_reset_password")),
+    "anon-crisis": Screen("anonymous", _fixed("crisis")),
+    "anon-welcome-invalid": Screen(
+        "anonymous", _fixed("accounts:sign_in_link", "not-a-real-token-0000000000000000000000000"), status=404
+    ),
+    # Client, on a phone.
+    "client-today": Screen("client", _fixed("homework:client_home")),
+    "client-assignment": Screen("client", lambda w: reverse("homework:client_assignment", args=[w["assignment"].code])),
+    "client-log-entry": Screen("client", lambda w: reverse("homework:entry_new", args=[w["assignment"].code])),
+    "client-log-entry-errors": Screen(
+        "client", lambda w: reverse("homework:entry_new", args=[w["assignment"].code]), then=_skip_without_reason
+    ),
+    "client-entry": Screen("client", lambda w: reverse("homework:client_entry", args=[w["entry"].code])),
+    "client-history": Screen("client", _fixed("homework:client_history")),
+    "client-entry-edit": Screen("client", lambda w: reverse("homework:entry_edit", args=[w["entry"].code])),
+    "client-password": Screen("client", _fixed("account_change_password")),
+    # Therapist, on a desktop.
+    "therapist-client-list": Screen("therapist", _fixed("practices:client_list")),
+    "therapist-client-detail": Screen("therapist", lambda w: reverse("practices:client_detail", args=[w["client"].code])),
+    "therapist-client-add": Screen("therapist", _fixed("practices:client_add")),
+    "therapist-client-add-errors": Screen("therapist", _fixed("practices:client_add"), then=_empty_form_submitted),
+    "therapist-assign-choose": Screen("therapist", lambda w: reverse("homework:assign_choose", args=[w["client"].code])),
+    "therapist-assign-thought-record": Screen(
+        "therapist", lambda w: reverse("homework:assign", args=[w["client"].code, w["template"].code])
+    ),
+    "therapist-assignment-detail": Screen(
+        "therapist", lambda w: reverse("homework:assignment_detail", args=[w["assignment"].code])
+    ),
+    "therapist-entry-detail": Screen("therapist", lambda w: reverse("homework:entry_detail", args=[w["entry"].code])),
+    "therapist-library": Screen("therapist", _fixed("homework:template_list")),
+    "therapist-template-detail": Screen(
+        "therapist", lambda w: reverse("homework:template_detail", args=[w["template"].code])
+    ),
+    "therapist-team": Screen("therapist", _fixed("accounts:team")),
+}
+
+
+# --- Helpers ----------------------------------------------------------------------------------------------------
+
+
+def new_page(browser, role):
+    """A fresh context per role: a phone for the client, a desktop for everyone else."""
+    if role == "client":
+        context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
+    else:
+        context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return context, page
+
+
+def sign_in_through_the_form(page, base, user):
+    """allauth's real sign-in form, filled and sent from the keyboard's point of view."""
+    page.goto(base + reverse("account_login"))
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label(re.compile(r"^Password")).fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile(r"^sign in$", re.I)).click()
+    assert reverse("account_login") not in page.url, f"signing in as {user.email} failed: still on {page.url}"
+
+
+def axe_report(violations):
+    lines = [f"{len(violations)} axe violation(s):"]
+    for v in violations:
+        lines.append(f"- {v['id']} [{v['impact']}]: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"]:
+            lines.append(f"    target {node['target']}: {node['html'][:160]}")
+            summary = (node.get("failureSummary") or "").replace("\n", " / ")
+            if summary:
+                lines.append(f"      {summary}")
+    return "\n".join(lines)
+
+
+def assert_no_axe_violations(page):
+    results = Axe().run(page, options=AXE_OPTIONS)
+    violations = results.response["violations"]
+    assert not violations, f"{page.url}\n{axe_report(violations)}"
+
+
+# --- 1. axe on every main page -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("screen_id", list(SCREENS))
+def test_page_has_no_axe_violations(screen_id, live_server, browser, world):
+    screen = SCREENS[screen_id]
+    base = live_server.url
+    context, page = new_page(browser, screen.role)
+    try:
+        if screen.role == "client":
+            sign_in_through_the_form(page, base, world["client"].user)
+        elif screen.role == "therapist":
+            sign_in_through_the_form(page, base, world["therapist"])
+        response = page.goto(base + screen.url(world))
+        assert response.status == screen.status, f"{page.url}: {response.status}"
+        if screen.then:
+            screen.then(page)
+        assert_no_axe_violations(page)
+    finally:
+        context.close()
+
+
+# --- 2. The log-entry form with a keyboard alone ----------------------------------------------------------
+
+
+def focused(page):
+    """What has keyboard focus: tag, id, name, type, value, checked and text."""
+    return page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            return el ? {tag: el.tagName.toLowerCase(), id: el.id, name: el.getAttribute('name'),
+                         type: el.getAttribute('type'), value: el.value, checked: !!el.checked,
+                         text: (el.innerText || '').trim()} : null;
+        }"""
+    )
+
+
+def tab_until(page, predicate, what, limit=80):
+    """Press Tab until predicate(focused) holds; fail after `limit` presses."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        now = focused(page)
+        if predicate(now):
+            return now
+    raise AssertionError(f"{what} is not reachable with Tab (gave up after {limit} presses at {focused(page)})")
+
+
+def arrow_until(page, name, value, limit=12):
+    """In a radio group (focus on one of its radios), press ArrowDown until `value` is checked."""
+    for _ in range(limit):
+        now = focused(page)
+        if now["name"] == name and now["value"] == value and now["checked"]:
+            return now
+        page.keyboard.press("ArrowDown")
+    raise AssertionError(f"the arrow keys never checked {name}={value} (at {focused(page)})")
+
+
+@pytest.mark.parametrize("key", ["Enter", "Space"])
+def test_the_log_entry_form_works_with_the_keyboard_alone(key, live_server, browser, world):
+    from homework.models import Entry
+
+    base = live_server.url
+    assignment = world["assignment"]
+    before = Entry.objects.filter(assignment=assignment).count()
+    context, page = new_page(browser, "client")
+    try:
+        sign_in_through_the_form(page, base, world["client"].user)
+        page.goto(base + reverse("homework:entry_new", args=[assignment.code]))
+        page.get_by_role("heading", level=1, name="Log a practice").wait_for()
+
+        # The first Tab from the top of the page reaches the skip link, shown on screen.
+        now = tab_until(page, lambda f: f is not None and f["tag"] != "body", "anything", limit=1)
+        assert now["tag"] == "a" and now["text"] == "Skip to content", f"the first Tab reached {now}"
+        box = page.locator(":focus").bounding_box()
+        assert box and box["x"] >= 0 and box["y"] >= 0 and box["width"] > 1, f"the focused skip link is off screen: {box}"
+
+        # It moves focus to <main>, so the next Tab continues from the content, not the nav.
+        page.keyboard.press("Enter")
+        assert focused(page)["id"] == "main", f"after the skip link, focus is on {focused(page)}"
+        assert page.url.endswith("#main")
+
+        # The outcome radios: Tab into the group, arrows to choose "Skipped".
+        tab_until(page, lambda f: f["name"] == "log-outcome", "the outcome radios")
+        arrow_until(page, "log-outcome", "skipped")
+        # The reason radios, the same way.
+        tab_until(page, lambda f: f["name"] == "log-skip_reason", "the skip reasons")
+        arrow_until(page, "log-skip_reason", "no_time")
+        # The save button, and the form goes off with Enter or Space.
+        now = tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Save", "the Save button")
+        with page.expect_navigation():
+            page.keyboard.press(key)
+        page.wait_for_url(base + reverse("homework:client_home"))
+        page.get_by_role("status").get_by_text("Saved").wait_for()
+    finally:
+        context.close()
+
+    entries = Entry.objects.filter(assignment=assignment)
+    assert entries.count() == before + 1
+    newest = entries.order_by("-created_at").first()
+    assert (newest.outcome, newest.skip_reason) == ("skipped", "no_time")
