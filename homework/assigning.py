@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.record import record
-from homework.models import Assignment, AssignmentReview, AssignmentStatus, Comment, Entry, Frequency, ReviewDecision
+from homework.models import Assignment, AssignmentReview, AssignmentStatus, Entry, Frequency, ReviewDecision
 from notifications.models import MessageKind
 from notifications.outbox import enqueue
 
@@ -118,13 +118,3 @@ def assignment_review(*, assignment, reviewer, decision, note=""):
         record(actor=reviewer, action=AuditAction.UPDATE, obj=assignment, client=assignment.client)
     return review
 
-
-def comment_reply(*, entry, author, body):
-    """The therapist's reply under a client's entry."""
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError({"body": "Write a reply before sending."})
-    with transaction.atomic():
-        comment = Comment.objects.create(entry=entry, author=author, body=body)
-        record(actor=author, action=AuditAction.CREATE, obj=comment, client=entry.assignment.client)
-    return comment

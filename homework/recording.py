@@ -94,6 +94,38 @@ def _checked_answers(version, outcome, answers):
     return answers, score_answers(version, answers)
 
 
+def _entry_fields(*, assignment, earliest, outcome, occurred_on, answers, skip_reason, skip_note,
+                  helpfulness, difficulty, wants_to_discuss):
+    """Every rule an entry obeys, checked once for logging and editing alike.
+
+    Returns the model fields to write and whether the answers raise a risk flag.
+    """
+    skip_reason, skip_note = _checked_meta(
+        assignment=assignment,
+        earliest=earliest,
+        outcome=outcome,
+        occurred_on=occurred_on,
+        skip_reason=skip_reason,
+        skip_note=skip_note,
+        helpfulness=helpfulness,
+        difficulty=difficulty,
+    )
+    answers, (score, severity, risk) = _checked_answers(assignment.template_version, outcome, answers)
+    fields = dict(
+        outcome=outcome,
+        occurred_on=occurred_on,
+        skip_reason=skip_reason,
+        skip_note=skip_note,
+        answers=answers,
+        helpfulness=helpfulness,
+        difficulty=difficulty or "",
+        wants_to_discuss=bool(wants_to_discuss),
+        score=score,
+        severity=severity or "",
+    )
+    return fields, bool(risk)
+
+
 def entry_record(
     *,
     assignment,
@@ -112,37 +144,25 @@ def entry_record(
     _check_client(assignment, client_user)
     if assignment.status != AssignmentStatus.ACTIVE:
         raise ValidationError("This exercise has been stopped; there is nothing to log.")
-    skip_reason, skip_note = _checked_meta(
+    fields, risk = _entry_fields(
         assignment=assignment,
         earliest=assignment.starts_on,
         outcome=outcome,
         occurred_on=occurred_on,
+        answers=answers,
         skip_reason=skip_reason,
         skip_note=skip_note,
         helpfulness=helpfulness,
         difficulty=difficulty,
+        wants_to_discuss=wants_to_discuss,
     )
-    answers, (score, severity, risk) = _checked_answers(assignment.template_version, outcome, answers)
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
         raise ValidationError({"comment": f"Keep a comment under {COMMENT_MAX} characters."})
 
     # Not durable=True: seeding and import commands batch many entries in one transaction.
     with transaction.atomic():
-        entry = Entry.objects.create(
-            assignment=assignment,
-            occurred_on=occurred_on,
-            outcome=outcome,
-            skip_reason=skip_reason,
-            skip_note=skip_note,
-            answers=answers,
-            helpfulness=helpfulness,
-            difficulty=difficulty or "",
-            wants_to_discuss=bool(wants_to_discuss),
-            score=score,
-            severity=severity or "",
-            risk_flag=bool(risk),
-        )
+        entry = Entry.objects.create(assignment=assignment, risk_flag=risk, **fields)
         if comment:
             Comment.objects.create(entry=entry, author=client_user, body=comment)
         record(actor=client_user, action=AuditAction.CREATE, obj=entry, client=assignment.client)
@@ -171,31 +191,19 @@ def entry_update(
     """
     assignment = entry.assignment
     _check_client(assignment, client_user)
-    skip_reason, skip_note = _checked_meta(
+    fields, risk = _entry_fields(
         assignment=assignment,
         earliest=min(entry.occurred_on, assignment.starts_on),
         outcome=outcome,
         occurred_on=occurred_on,
+        answers=answers,
         skip_reason=skip_reason,
         skip_note=skip_note,
         helpfulness=helpfulness,
         difficulty=difficulty,
+        wants_to_discuss=wants_to_discuss,
     )
-    answers, (score, severity, risk) = _checked_answers(assignment.template_version, outcome, answers)
-    changes = dict(
-        outcome=outcome,
-        occurred_on=occurred_on,
-        skip_reason=skip_reason,
-        skip_note=skip_note,
-        answers=answers,
-        helpfulness=helpfulness,
-        difficulty=difficulty or "",
-        wants_to_discuss=bool(wants_to_discuss),
-        score=score,
-        severity=severity or "",
-        updated_at=timezone.now(),
-        version=F("version") + 1,
-    )
+    changes = dict(fields, updated_at=timezone.now(), version=F("version") + 1)
     if risk:
         # A raised risk flag is never lowered by an edit: the therapist must still see it.
         changes["risk_flag"] = True

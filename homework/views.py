@@ -19,6 +19,7 @@ from accounts.decorators import therapist_required
 from homework import assigning
 from homework.forms import AssignmentEditForm, AssignmentForm, ReplyForm, ReviewForm
 from homework.items import answer_rows, answers_form_class
+from homework.recording import comment_add
 from homework.models import Assignment, Comment, ExerciseKind, Frequency, ReviewDecision, TemplateVersion
 from insights.adherence import adherence
 from practices.access import (
@@ -252,7 +253,7 @@ def entry_detail(request, code):
     form = ReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            assigning.comment_reply(entry=entry, author=request.user, body=form.cleaned_data["body"])
+            comment_add(entry=entry, author=request.user, body=form.cleaned_data["body"])
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

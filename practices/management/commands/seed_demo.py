@@ -6,7 +6,7 @@ Everything goes through the same write functions the pages use, so the demo is v
 
 import random
 import secrets
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from accounts.invitations import practice_create, therapist_invite
 from accounts.models import User
-from homework.assigning import assignment_create, comment_reply
+from homework.assigning import assignment_create
 from homework.models import TemplateVersion
-from homework.recording import entry_record
+from homework.recording import comment_add, entry_record
 from notifications.models import Message, MessageStatus
 from practices.clients import client_create, goal_create
 from practices.models import Practice
@@ -158,7 +158,7 @@ class Command(BaseCommand):
             comment="Harder than I expected to find evidence against." if rng.random() < 0.15 else "",
         )
         if entry.comments.exists():
-            comment_reply(entry=entry, author=therapist, body="Thank you, let's look at this together on Thursday.")
+            comment_add(entry=entry, author=therapist, body="Thank you, let's look at this together on Thursday.")
 
     def log_breathing(self, rng, assignment, client, day):
         tension = rng.randint(5, 8)
