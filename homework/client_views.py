@@ -60,8 +60,8 @@ def _entry_rows(queryset):
 # --- Pages -------------------------------------------------------------------------------------
 
 
-@require_GET
 @client_required
+@require_GET
 def client_home(request):
     client = request.client
     today = client.today()
@@ -95,8 +95,8 @@ def client_home(request):
     )
 
 
-@require_GET
 @client_required
+@require_GET
 def client_assignment(request, code):
     assignment = get_assignment_for_client(request.user, code, request=request)
     entries = list(_entry_rows(assignment.entries.all())[: ASSIGNMENT_ENTRIES_SHOWN + 1])
@@ -114,8 +114,8 @@ def client_assignment(request, code):
     )
 
 
-@require_http_methods(["GET", "POST"])
 @client_required
+@require_http_methods(["GET", "POST"])
 def entry_new(request, code):
     assignment = get_assignment_for_client(request.user, code, request=request)
     today = request.client.today()
@@ -149,8 +149,8 @@ def entry_new(request, code):
     return _render_entry_form(request, assignment=assignment, meta=meta, answers_form=answers_form)
 
 
-@require_GET
 @client_required
+@require_GET
 def client_history(request):
     client = request.client
     comment_count = (
@@ -163,8 +163,8 @@ def client_history(request):
     return render(request, "homework/client/history.html", {"client": client, "page": page})
 
 
-@require_http_methods(["GET", "POST"])
 @client_required
+@require_http_methods(["GET", "POST"])
 def client_entry(request, code):
     entry = get_entry_for_client(request.user, code, request=request)
     if request.method == "POST":
@@ -194,8 +194,8 @@ def client_entry(request, code):
     )
 
 
-@require_http_methods(["GET", "POST"])
 @client_required
+@require_http_methods(["GET", "POST"])
 def entry_edit(request, code):
     entry = get_entry_for_client(request.user, code, request=request)
     assignment = entry.assignment
