@@ -21,8 +21,8 @@ $(VENV)/.synced: pyproject.toml uv.lock
 deps: $(VENV)/.synced
 
 migrate: deps
-	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py createcachetable
+	DEBUG=1 $(PY) manage.py migrate --noinput -v 0
+	DEBUG=1 $(PY) manage.py createcachetable -v 0
 
 run: migrate
 	DEBUG=1 $(PY) manage.py seed_demo

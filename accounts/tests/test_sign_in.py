@@ -75,3 +75,17 @@ def test_a_password_reset_link_expires_after_an_hour(client, client_a, time_mach
     time_machine.move_to(timezone.now() + timedelta(minutes=61))
     page = client.get(path, follow=True)
     assert "password1" not in page.content.decode()
+
+
+def test_an_invited_client_sets_a_password_and_signs_in_with_it_later(client, sign_in, client_a):
+    client_a.user.set_unusable_password()
+    client_a.user.save()
+    web = sign_in(client_a.user)
+    page = web.get(reverse("account_change_password"), follow=True)
+    set_url = page.redirect_chain[-1][0]
+    new_password = "my own long passphrase"
+    web.post(set_url, {"password1": new_password, "password2": new_password})
+    web.logout()
+    response = web.post(reverse("account_login"), {"login": client_a.user.email, "password": new_password})
+    assert response.status_code == 302
+    assert web.session["_auth_user_id"] == str(client_a.user.pk)
