@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "huey.contrib.djhuey",
     "csp",
+    "between",
     "accounts",
     "practices",
     "homework",

@@ -25,6 +25,7 @@ def production_env(tmp_path):
         "ALLOWED_HOSTS": "between.example.org",
         "SITE_URL": "https://between.example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        "EMAIL_URL": "smtp+tls://between:secret@mail.example.org:587",
     }
 
 
@@ -53,3 +54,17 @@ def test_a_misspelt_debug_value_is_an_error_not_a_guess(tmp_path):
     result = manage("check", DEBUG="ture", **production_env(tmp_path))
     assert result.returncode != 0
     assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_the_deploy_check_warns_when_emails_would_only_reach_the_console(tmp_path):
+    env = production_env(tmp_path)
+    del env["EMAIL_URL"]
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert result.returncode != 0
+    assert "between.W001" in result.stderr + result.stdout
+
+
+def test_the_deploy_check_refuses_a_site_url_outside_allowed_hosts(tmp_path):
+    result = manage("check", "--deploy", **{**production_env(tmp_path), "SITE_URL": "https://elsewhere.example.org"})
+    assert result.returncode != 0
+    assert "between.E001" in result.stderr + result.stdout

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class BetweenConfig(AppConfig):
+    name = "between"
+
+    def ready(self):
+        from between import checks  # noqa: F401 (registers the system checks)
