@@ -19,6 +19,15 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(autouse=True)
+def no_private_text_in_logs(caplog):
+    """Every test doubles as a log check (SECURITY.md T-LG-4): what people wrote, and their
+    passwords, never reach a log record, whatever the test did."""
+    yield
+    leaked = [r.getMessage() for r in caplog.get_records("call") if SENTINEL in r.getMessage() or PASSWORD in r.getMessage()]
+    assert not leaked, f"private text reached the logs: {leaked[:3]}"
+
+
+@pytest.fixture(autouse=True)
 def huey_immediate():
     from huey.contrib.djhuey import HUEY
 
