@@ -33,9 +33,17 @@ def client_profile_for(user):
     return user._between_client
 
 
-def _one(queryset, **lookup):
+def _one(queryset, *, user, request, **lookup):
     obj = queryset.filter(**lookup).first()
     if obj is None:
+        # Foreign and missing look the same to the user (404) but not to the trail (T-LG-2).
+        record(
+            actor=user,
+            action=AuditAction.DENIED,
+            object_type=queryset.model.__name__,
+            object_code=str(lookup.get("code", ""))[:16],
+            request=request,
+        )
         raise Http404("Not found")
     return obj
 
@@ -53,18 +61,30 @@ def caseload(user):
 
 
 def get_client_for_therapist(user, code, *, request=None):
-    client = _one(caseload(user), code=code)
+    client = _one(caseload(user), user=user, request=request, code=code)
     return _audited(client, user=user, client=client, request=request)
 
 
 def get_goal_for_therapist(user, code, *, request=None):
-    goal = _one(Goal.objects.select_related("client__user"), code=code, client__therapist=user, client__is_active=True)
+    goal = _one(
+        Goal.objects.select_related("client__user"),
+        user=user,
+        request=request,
+        code=code,
+        client__therapist=user,
+        client__is_active=True,
+    )
     return _audited(goal, user=user, client=goal.client, request=request)
 
 
 def get_appointment_for_therapist(user, code, *, request=None):
     appointment = _one(
-        Appointment.objects.select_related("client__user"), code=code, client__therapist=user, client__is_active=True
+        Appointment.objects.select_related("client__user"),
+        user=user,
+        request=request,
+        code=code,
+        client__therapist=user,
+        client__is_active=True,
     )
     return _audited(appointment, user=user, client=appointment.client, request=request)
 
@@ -72,6 +92,8 @@ def get_appointment_for_therapist(user, code, *, request=None):
 def get_assignment_for_therapist(user, code, *, request=None):
     assignment = _one(
         Assignment.objects.select_related("client__user", "template_version__template", "goal"),
+        user=user,
+        request=request,
         code=code,
         client__therapist=user,
         client__is_active=True,
@@ -82,6 +104,8 @@ def get_assignment_for_therapist(user, code, *, request=None):
 def get_entry_for_therapist(user, code, *, request=None):
     entry = _one(
         Entry.objects.select_related("assignment__client__user", "assignment__template_version__template"),
+        user=user,
+        request=request,
         code=code,
         assignment__client__therapist=user,
         assignment__client__is_active=True,
@@ -96,8 +120,8 @@ def templates_for_therapist(user):
     return ExerciseTemplate.objects.available_to(membership.practice)
 
 
-def get_template_for_therapist(user, code):
-    return _one(templates_for_therapist(user).prefetch_related("versions"), code=code)
+def get_template_for_therapist(user, code, *, request=None):
+    return _one(templates_for_therapist(user).prefetch_related("versions"), user=user, request=request, code=code)
 
 
 # --- Client side: only the client themself ------------------------------------------------------
@@ -106,6 +130,8 @@ def get_template_for_therapist(user, code):
 def get_assignment_for_client(user, code, *, request=None):
     assignment = _one(
         Assignment.objects.select_related("client__user", "template_version__template"),
+        user=user,
+        request=request,
         code=code,
         client__user=user,
         client__is_active=True,
@@ -115,9 +141,11 @@ def get_assignment_for_client(user, code, *, request=None):
 
 def get_entry_for_client(user, code, *, request=None):
     entry = _one(
-        Entry.objects.select_related("assignment__client__user", "assignment__template_version__template").prefetch_related(
-            Prefetch("comments", queryset=Comment.objects.select_related("author"))
-        ),
+        Entry.objects.select_related(
+            "assignment__client__user", "assignment__template_version__template"
+        ).prefetch_related(Prefetch("comments", queryset=Comment.objects.select_related("author"))),
+        user=user,
+        request=request,
         code=code,
         assignment__client__user=user,
         assignment__client__is_active=True,
