@@ -6,6 +6,7 @@
 2. The client's log-entry form works with a keyboard alone: the first Tab reaches "Skip to
    content", which moves focus to <main>; the outcome radios, the skip reasons and the save
    button are reachable with Tab and the arrow keys; Enter or Space on the button submits.
+3. A field's help and errors are tied to it with ids that never repeat (includes/field.html).
 
 Axe is injected with page.evaluate (the DevTools protocol), which the page's strict CSP does not
 apply to, so the contexts keep the real CSP (no bypass_csp): what axe sees is what users get.
@@ -19,9 +20,14 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
-from conftest import PASSWORD, builtin_version
+from conftest import PASSWORD, builtin_version, make_assignment, make_entry
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+def in_the_browser(test):
+    """The marks of a live-server test (the rendering test at the end needs neither a browser nor
+    the database, so the marks are not module-wide)."""
+    return pytest.mark.browser(pytest.mark.django_db(transaction=True)(test))
+
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -34,19 +40,30 @@ AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["
 
 @pytest.fixture
 def world(client_a, therapist_a, colleague_a, appointment_a, assignment_a, entry_a):
-    """client_a's thought record with an entry, the client's comment and the therapist's reply,
-    a second entry that was skipped; the built-in library loaded (a transactional test flushed it)."""
+    """What the pages show, every kind of row and tag included: client_a's thought record with an
+    entry (the client's comment and the therapist's reply), a partly done and a skipped one; a
+    PHQ-9 whose answers raised a risk flag; a fresh single-use sign-in link. The built-in library
+    is loaded again (a transactional test flushed it)."""
+    from accounts.models import SignInLink
     from homework.models import Comment
 
-    from conftest import make_entry
-
     Comment.objects.create(entry=entry_a, author=therapist_a, body="Thank you, let us look at it on Tuesday.")
+    make_entry(assignment_a, outcome="partly", helpfulness=1, difficulty="hard")
     make_entry(assignment_a, outcome="skipped", skip_reason="no_time", helpfulness=None, difficulty="")
+    phq9 = make_assignment(client_a, key="phq-9", title="PHQ-9 mood questionnaire", frequency="once")
+    answers = {f"phq9_{n}": "2" for n in range(1, 9)} | {"phq9_9": "1", "phq9_difficulty": "very"}
+    risk_entry = make_entry(
+        phq9, answers=answers, helpfulness=None, difficulty="", score=17, severity="Moderately severe", risk_flag=True
+    )
+    _, token = SignInLink.issue(client_a.user)
     return {
         "client": client_a,
         "therapist": therapist_a,
         "assignment": assignment_a,
         "entry": entry_a,
+        "phq9": phq9,
+        "risk_entry": risk_entry,
+        "token": token,
         "template": builtin_version("thought-record").template,
     }
 
@@ -77,6 +94,33 @@ def _empty_form_submitted(page):
     page.get_by_text("Please check the fields marked below").wait_for()
 
 
+def _weak_new_password(page):
+    """allauth's password form (Django's own field rendering) sent back with several errors on one
+    field: too short, too common, all digits."""
+    page.locator("input[name=oldpassword]").fill(PASSWORD)
+    page.locator("input[name=password1]").fill("1234")
+    page.locator("input[name=password2]").fill("1234")
+    with page.expect_navigation():
+        page.locator("main").get_by_role("button").last.click()
+    assert page.locator("main .errorlist li").count() >= 2, "expected several errors on the new password"
+
+
+def _client_added(page):
+    """The new client's page, with the "invitation sent" message."""
+    page.get_by_label("Name").fill("Gina Newclient")
+    page.get_by_label("Email").fill("gina@example.com")
+    page.get_by_label("Time zone").select_option("Europe/Berlin")
+    _submit("Add and invite")(page)
+    page.get_by_role("heading", level=1, name="Gina Newclient").wait_for()
+
+
+def _code_requested(page):
+    """The page asking for the emailed code."""
+    page.get_by_label(re.compile("Email")).fill("dana@example.com")
+    with page.expect_navigation():
+        page.get_by_role("button").last.click()
+
+
 @dataclasses.dataclass(frozen=True)
 class Screen:
     role: str  # "anonymous", "client" or "therapist"
@@ -95,6 +139,9 @@ SCREENS = {
     "anon-request-code": Screen("anonymous", _fixed("account_request_login_code")),
     "anon-password-reset": Screen("anonymous", _fixed("account_reset_password")),
     "anon-crisis": Screen("anonymous", _fixed("crisis")),
+    "anon-request-code-sent": Screen("anonymous", _fixed("account_request_login_code"), then=_code_requested),
+    "anon-sign-up-closed": Screen("anonymous", _fixed("account_signup")),
+    "anon-welcome": Screen("anonymous", lambda w: reverse("accounts:sign_in_link", args=[w["token"]])),
     "anon-welcome-invalid": Screen(
         "anonymous", _fixed("accounts:sign_in_link", "not-a-real-token-0000000000000000000000000"), status=404
     ),
@@ -108,13 +155,21 @@ SCREENS = {
     "client-entry": Screen("client", lambda w: reverse("homework:client_entry", args=[w["entry"].code])),
     "client-history": Screen("client", _fixed("homework:client_history")),
     "client-entry-edit": Screen("client", lambda w: reverse("homework:entry_edit", args=[w["entry"].code])),
+    "client-log-phq9": Screen("client", lambda w: reverse("homework:entry_new", args=[w["phq9"].code])),
+    "client-entry-risk": Screen("client", lambda w: reverse("homework:client_entry", args=[w["risk_entry"].code])),
     "client-password": Screen("client", _fixed("account_change_password")),
+    "client-password-errors": Screen("client", _fixed("account_change_password"), then=_weak_new_password),
     # Therapist, on a desktop.
     "therapist-client-list": Screen("therapist", _fixed("practices:client_list")),
-    "therapist-client-detail": Screen("therapist", lambda w: reverse("practices:client_detail", args=[w["client"].code])),
+    "therapist-client-detail": Screen(
+        "therapist", lambda w: reverse("practices:client_detail", args=[w["client"].code])
+    ),
     "therapist-client-add": Screen("therapist", _fixed("practices:client_add")),
     "therapist-client-add-errors": Screen("therapist", _fixed("practices:client_add"), then=_empty_form_submitted),
-    "therapist-assign-choose": Screen("therapist", lambda w: reverse("homework:assign_choose", args=[w["client"].code])),
+    "therapist-client-added": Screen("therapist", _fixed("practices:client_add"), then=_client_added),
+    "therapist-assign-choose": Screen(
+        "therapist", lambda w: reverse("homework:assign_choose", args=[w["client"].code])
+    ),
     "therapist-assign-thought-record": Screen(
         "therapist", lambda w: reverse("homework:assign", args=[w["client"].code, w["template"].code])
     ),
@@ -122,6 +177,12 @@ SCREENS = {
         "therapist", lambda w: reverse("homework:assignment_detail", args=[w["assignment"].code])
     ),
     "therapist-entry-detail": Screen("therapist", lambda w: reverse("homework:entry_detail", args=[w["entry"].code])),
+    "therapist-entry-detail-risk": Screen(
+        "therapist", lambda w: reverse("homework:entry_detail", args=[w["risk_entry"].code])
+    ),
+    "therapist-assignment-edit": Screen(
+        "therapist", lambda w: reverse("homework:assignment_edit", args=[w["assignment"].code])
+    ),
     "therapist-library": Screen("therapist", _fixed("homework:template_list")),
     "therapist-template-detail": Screen(
         "therapist", lambda w: reverse("homework:template_detail", args=[w["template"].code])
@@ -170,12 +231,22 @@ def assert_no_axe_violations(page):
     results = Axe().run(page, options=AXE_OPTIONS)
     violations = results.response["violations"]
     assert not violations, f"{page.url}\n{axe_report(violations)}"
+    # axe 4.12 no longer checks plain duplicate ids (WCAG 2.0/2.1 SC 4.1.1), only those ARIA points at.
+    repeated = page.evaluate(
+        """() => {
+            const seen = {};
+            for (const el of document.querySelectorAll('[id]')) seen[el.id] = (seen[el.id] || 0) + 1;
+            return Object.keys(seen).filter((id) => seen[id] > 1);
+        }"""
+    )
+    assert not repeated, f"{page.url}: ids used more than once: {repeated}"
 
 
 # --- 1. axe on every main page -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("screen_id", list(SCREENS))
+@in_the_browser
 def test_page_has_no_axe_violations(screen_id, live_server, browser, world):
     screen = SCREENS[screen_id]
     base = live_server.url
@@ -230,6 +301,7 @@ def arrow_until(page, name, value, limit=12):
 
 
 @pytest.mark.parametrize("key", ["Enter", "Space"])
+@in_the_browser
 def test_the_log_entry_form_works_with_the_keyboard_alone(key, live_server, browser, world):
     from homework.models import Entry
 
@@ -243,10 +315,13 @@ def test_the_log_entry_form_works_with_the_keyboard_alone(key, live_server, brow
         page.get_by_role("heading", level=1, name="Log a practice").wait_for()
 
         # The first Tab from the top of the page reaches the skip link, shown on screen.
-        now = tab_until(page, lambda f: f is not None and f["tag"] != "body", "anything", limit=1)
+        page.keyboard.press("Tab")
+        now = focused(page)
         assert now["tag"] == "a" and now["text"] == "Skip to content", f"the first Tab reached {now}"
         box = page.locator(":focus").bounding_box()
-        assert box and box["x"] >= 0 and box["y"] >= 0 and box["width"] > 1, f"the focused skip link is off screen: {box}"
+        assert box and box["x"] >= 0 and box["y"] >= 0 and box["width"] > 1, (
+            f"the focused skip link is off screen: {box}"
+        )
 
         # It moves focus to <main>, so the next Tab continues from the content, not the nav.
         page.keyboard.press("Enter")
@@ -260,11 +335,13 @@ def test_the_log_entry_form_works_with_the_keyboard_alone(key, live_server, brow
         tab_until(page, lambda f: f["name"] == "log-skip_reason", "the skip reasons")
         arrow_until(page, "log-skip_reason", "no_time")
         # The save button, and the form goes off with Enter or Space.
-        now = tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Save", "the Save button")
+        tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Save", "the Save button")
         with page.expect_navigation():
             page.keyboard.press(key)
-        page.wait_for_url(base + reverse("homework:client_home"))
+        # (The redirect keeps the #main the skip link added, as browsers do.)
+        page.wait_for_url(re.compile(re.escape(base + reverse("homework:client_home")) + r"(#main)?$"))
         page.get_by_role("status").get_by_text("Saved").wait_for()
+        assert_no_axe_violations(page)  # the confirmation message too
     finally:
         context.close()
 
@@ -272,3 +349,32 @@ def test_the_log_entry_form_works_with_the_keyboard_alone(key, live_server, brow
     assert entries.count() == before + 1
     newest = entries.order_by("-created_at").first()
     assert (newest.outcome, newest.skip_reason) == ("skipped", "no_time")
+
+
+# --- 3. Errors and help are tied to their field, with ids that never repeat --------------------------------
+
+
+def test_a_field_with_several_errors_describes_itself_with_unique_ids():
+    """Django's aria-describedby points at <id>_helptext and <id>_error; a field with two errors
+    must not render that id twice (axe's duplicate-id-aria), and a radio group, whose inputs get
+    no aria-describedby from Django, carries it on its fieldset."""
+    from django import forms
+    from django.template.loader import render_to_string
+
+    class TwoErrors(forms.Form):
+        name = forms.CharField(help_text="As the client likes to be called.")
+        choice = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect, help_text="Pick one.")
+
+    form = TwoErrors(data={})
+    form.is_valid()
+    form.add_error("name", "A second problem.")
+    form.add_error("choice", "A second problem.")
+    for name in ("name", "choice"):
+        html = render_to_string("includes/field.html", {"field": form[name]})
+        ids = re.findall(r'\bid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), f"{name}: repeated ids {ids}"
+        described = re.findall(r'aria-describedby="([^"]+)"', html)
+        assert described, f"{name}: nothing carries aria-describedby"
+        for target in " ".join(described).split():
+            assert target in ids, f"{name}: aria-describedby names {target!r}, which is not on the page"
+        assert f"id_{name}_error" in described[0] and f"id_{name}_helptext" in described[0]
