@@ -60,8 +60,14 @@ def caseload(user):
     return Client.objects.active().filter(therapist=user).select_related("user")
 
 
-def get_client_for_therapist(user, code, *, request=None):
-    client = _one(caseload(user), user=user, request=request, code=code)
+def former_clients(user):
+    return Client.objects.filter(therapist=user, is_active=False).select_related("user").order_by("user__name")
+
+
+def get_client_for_therapist(user, code, *, request=None, include_former=False):
+    """include_former: only for the page that can bring a former client back into the caseload."""
+    clients = Client.objects.filter(therapist=user).select_related("user") if include_former else caseload(user)
+    client = _one(clients, user=user, request=request, code=code)
     return _audited(client, user=user, client=client, request=request)
 
 

@@ -16,7 +16,12 @@ from accounts.decorators import therapist_required
 from homework.models import Assignment, AssignmentStatus, Entry
 from insights.adherence import adherence
 from practices import clients
-from practices.access import get_appointment_for_therapist, get_client_for_therapist, get_goal_for_therapist
+from practices.access import (
+    former_clients,
+    get_appointment_for_therapist,
+    get_client_for_therapist,
+    get_goal_for_therapist,
+)
 from practices.forms import AppointmentForm, ClientAddForm, ClientEditForm, GoalForm
 
 CLIENTS_PER_PAGE = 50
@@ -27,6 +32,9 @@ PAST_APPOINTMENTS = 5
 @never_cache
 @therapist_required
 def client_list(request):
+    if request.GET.get("former"):
+        former = Paginator(former_clients(request.user), CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+        return render(request, "practices/former_clients.html", {"page": former})
     page = Paginator(clients.caseload_summary(request.user), CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "practices/client_list.html", {"page": page})
 
@@ -103,7 +111,7 @@ def client_detail(request, code):
 @never_cache
 @therapist_required
 def client_edit(request, code):
-    client = get_client_for_therapist(request.user, code, request=request)
+    client = get_client_for_therapist(request.user, code, request=request, include_former=True)
     if request.method == "POST":
         form = ClientEditForm(request.POST)
         if form.is_valid():

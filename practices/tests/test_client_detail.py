@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import make_assignment, make_entry
+from conftest import SENTINEL, make_assignment, make_entry
 from homework.models import Comment
 from practices.models import Appointment, Goal
 from practices.tests.helpers import OUTSIDERS, assert_not_found, assert_redirects_to_sign_in
@@ -154,3 +154,27 @@ def test_edit_sends_anonymous_people_to_sign_in(client, client_a):
 def test_the_client_page_is_never_stored_by_caches(sign_in, therapist_a, client_a):
     cache_control = sign_in(therapist_a).get(url(client_a))["Cache-Control"]
     assert "no-store" in cache_control and "private" in cache_control
+
+
+def test_a_former_client_is_listed_apart_and_can_be_brought_back(sign_in, therapist_a, client_a, assignment_a):
+    client_a.is_active = False
+    client_a.save()
+    browser = sign_in(therapist_a)
+    former = browser.get(reverse("practices:client_list") + "?former=1").content.decode()
+    assert "Dana Client" in former and SENTINEL not in former
+    response = browser.post(edit_url(client_a), {"name": "Dana Client", "timezone": "Europe/Berlin", "is_active": "on"})
+    assert response.status_code == 302
+    client_a.refresh_from_db()
+    assert client_a.is_active
+    assert browser.get(url(client_a)).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["colleague_a", "therapist_b"])
+def test_nobody_else_sees_or_brings_back_a_former_client(request, sign_in, client_a, who):
+    client_a.is_active = False
+    client_a.save()
+    browser = sign_in(request.getfixturevalue(who))
+    assert "Dana Client" not in browser.get(reverse("practices:client_list") + "?former=1").content.decode()
+    assert browser.post(edit_url(client_a), {"name": "X", "timezone": "UTC", "is_active": "on"}).status_code == 404
+    client_a.refresh_from_db()
+    assert not client_a.is_active
