@@ -8,12 +8,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test deps browser migrate clean
+.PHONY: run test deps browser migrate clean bench
 
 # A stamp file: the venv is rebuilt only when the lock changes.
 $(VENV)/.synced: pyproject.toml uv.lock
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	test -x $(VENV)/bin/uv || { $(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip >/dev/null; \
+		$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); }
 	# --inexact keeps uv itself (installed above, not part of the lock) in the venv.
 	$(VENV)/bin/uv sync --frozen --inexact --quiet
 	touch $@
@@ -37,6 +38,11 @@ browser:
 
 test: deps browser
 	$(VENV)/bin/pytest
+
+# Benchmarks (README "Benchmarks"): a throwaway database per dataset, never var/between.sqlite3,
+# so this needs the venv only (the migrate target would migrate var/ or whatever DATABASE_URL names).
+bench: deps
+	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) var/test-*.sqlite3*

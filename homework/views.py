@@ -21,7 +21,7 @@ from homework.forms import AssignmentEditForm, AssignmentForm, ReplyForm, Review
 from homework.items import answer_rows, answers_form_class
 from homework.recording import comment_add
 from homework.models import Assignment, Comment, ExerciseKind, Frequency, ReviewDecision, TemplateVersion
-from insights.adherence import adherence
+from insights.adherence import adherence_from_counts, logged_outcomes
 from practices.access import (
     get_assignment_for_therapist,
     get_client_for_therapist,
@@ -144,10 +144,10 @@ def assign(request, client_code, template_code):
 
 
 def _assignment_context(request, assignment, review_form=None):
-    """The assignment page in a fixed number of queries: adherence over light rows, one page of
+    """The assignment page in a fixed number of queries: adherence from counts, one page of
     full entries with their comments, and the past reviews."""
-    all_entries = list(assignment.entries.defer("answers", "skip_note").order_by("occurred_on"))
-    stats = adherence(assignment, all_entries, assignment.client.today())
+    today = assignment.client.today()
+    stats = adherence_from_counts(assignment, logged_outcomes([assignment], today)[assignment.pk], today)
     comments = Comment.objects.select_related("author").order_by("created_at")
     entries = assignment.entries.order_by("-occurred_on", "-created_at").prefetch_related(
         Prefetch("comments", queryset=comments)

@@ -1,8 +1,15 @@
-"""Planned versus logged practice per assignment (pure over prefetched rows)."""
+"""Planned versus logged practice per assignment.
 
-from collections import Counter
+The arithmetic is pure; pages feed it outcome counts that the database adds up
+(`logged_outcomes`), so a year of entries costs one small query, not a thousand rows.
+"""
 
-from homework.models import Outcome
+from collections import Counter, defaultdict
+
+from django.db.models import Count, F, Value
+from django.db.models.functions import Least
+
+from homework.models import Entry, Outcome
 from homework.scheduling import planned_count
 
 COUNTS = ("planned", "done", "partly", "skipped")
@@ -16,6 +23,12 @@ def adherence(assignment, entries, today) -> dict:
     """
     end = min(today, assignment.due_on)
     logged = Counter(entry.outcome for entry in entries if assignment.starts_on <= entry.occurred_on <= end)
+    return adherence_from_counts(assignment, logged, today)
+
+
+def adherence_from_counts(assignment, logged, today) -> dict:
+    """The same figures from {outcome: count} of the entries inside the assignment's span."""
+    end = min(today, assignment.due_on)
     counts = {
         "planned": planned_count(assignment, assignment.starts_on, end),
         "done": logged[Outcome.DONE],
@@ -23,6 +36,25 @@ def adherence(assignment, entries, today) -> dict:
         "skipped": logged[Outcome.SKIPPED],
     }
     return _with_rate(counts, _credited(counts))
+
+
+def logged_outcomes(assignments, today) -> dict:
+    """{assignment pk: Counter(outcome: count)} for entries from each start to today or its due
+    date, whichever is first; one query for any number of assignments and entries."""
+    rows = (
+        Entry.objects.filter(
+            assignment__in=assignments,
+            occurred_on__gte=F("assignment__starts_on"),
+            occurred_on__lte=Least(F("assignment__due_on"), Value(today)),
+        )
+        .order_by()
+        .values("assignment_id", "outcome")
+        .annotate(n=Count("pk"))
+    )
+    counts = defaultdict(Counter)
+    for row in rows:
+        counts[row["assignment_id"]][row["outcome"]] = row["n"]
+    return counts
 
 
 def summarise(assignments, today) -> dict:

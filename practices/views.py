@@ -7,14 +7,14 @@ practices.clients. Each page runs a fixed number of queries whatever the data si
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.utils import timezone
 
 from accounts.decorators import therapist_required
 from homework.models import Assignment, AssignmentStatus, Entry
-from insights.adherence import adherence
+from insights.adherence import adherence_from_counts, logged_outcomes
 from practices import clients
 from practices.access import (
     former_clients,
@@ -70,17 +70,14 @@ def _client_detail_context(client):
     now = timezone.now()
     today = client.today()
     appointments = client.appointments.all()
-    # Adherence needs each assignment's entries; only the columns it counts are loaded, the
-    # encrypted free text stays in the database.
-    light_entries = Entry.objects.defer("answers", "skip_note").order_by("occurred_on")
     assignments = list(
         Assignment.objects.filter(client=client)
         .select_related("goal", "template_version__template")
         .defer("instructions", "rationale", "when_where", "barriers", "if_then_plan")
-        .prefetch_related(Prefetch("entries", queryset=light_entries))
     )
+    logged = logged_outcomes(assignments, today)
     for assignment in assignments:
-        assignment.adherence = adherence(assignment, list(assignment.entries.all()), today)
+        assignment.adherence = adherence_from_counts(assignment, logged[assignment.pk], today)
     recent = list(
         Entry.objects.filter(assignment__client=client)
         .select_related("assignment")

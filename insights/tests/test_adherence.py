@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -70,3 +70,19 @@ def test_summarise_runs_on_prefetched_rows_without_more_queries(client_a, django
     today = client_a.today()
     with django_assert_num_queries(2):
         summarise(list(Assignment.objects.filter(client=client_a).prefetch_related("entries")), today)
+
+
+@pytest.mark.django_db
+def test_counts_from_the_database_give_the_same_figures_as_the_rows(client_a):
+    from insights.adherence import adherence_from_counts, logged_outcomes
+
+    today = client_a.today()
+    assignment = make_assignment(client_a, starts_on=today - timedelta(days=10), due_on=today + timedelta(days=3))
+    for days_ago, outcome in [(11, "done"), (9, "done"), (5, "partly"), (2, "skipped"), (0, "done")]:
+        # the first one is before the start: neither way may count it
+        make_entry(assignment, occurred_on=today - timedelta(days=days_ago), outcome=outcome,
+                   skip_reason="forgot" if outcome == "skipped" else "")
+    from_rows = adherence(assignment, list(assignment.entries.all()), today)
+    from_counts = adherence_from_counts(assignment, logged_outcomes([assignment], today)[assignment.pk], today)
+    assert from_counts == from_rows
+    assert (from_counts["done"], from_counts["partly"], from_counts["skipped"]) == (2, 1, 1)
