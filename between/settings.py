@@ -31,6 +31,16 @@ def env_bool(name, default):
     raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {value!r}")
 
 
+def env_int(name, default):
+    value = env_str(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
 def env_list(name, default):
     value = env_str(name)
     if value is None:
@@ -93,6 +103,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "huey.contrib.djhuey",
     "csp",
+    # STACK-NOTES trap 2: installed so /api/v1/docs serves its own Swagger files, not a CDN's.
+    "ninja",
     "between",
     "accounts",
     "practices",
@@ -100,6 +112,7 @@ INSTALLED_APPS = [
     "insights",
     "notifications",
     "audit",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -148,7 +161,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file (not memory) so the browser tests' live server shares it; one per run so that
     # concurrent runs on one machine do not trample each other. Django deletes it afterwards.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A new PostgreSQL connection per request costs more than most of our pages.
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Shared across processes so allauth's rate limits and code checks hold with several workers.

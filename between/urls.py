@@ -1,8 +1,10 @@
 from django.urls import include, path, register_converter
 
+from api.api import api
 from between import views
 from lib.converters import CodeConverter
 
+# Before the patterns below are built: the pages and the API (api.urls) both use <code:...>.
 register_converter(CodeConverter, "code")
 
 urlpatterns = [
@@ -13,4 +15,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("practices.urls")),
     path("", include("homework.urls")),
+    path("api/v1/", api.urls),
 ]

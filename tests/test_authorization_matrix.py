@@ -1,7 +1,7 @@
 """The authorization matrix (SECURITY.md T-AZ-1, T-AZ-1c, T-AZ-2, T-AZ-3).
 
 Complete by construction: every URL pattern Django knows (allauth's included) must be listed in
-exactly one of PUBLIC, ALLAUTH or MATRIX below, so a new URL without an entry fails CI.
+exactly one of PUBLIC, ALLAUTH, MATRIX or API below, so a new URL without an entry fails CI.
 
 For each MATRIX route and each role in ROLES, with GET and with an empty POST (the test client
 does not enforce CSRF, so the POST reaches the view):
@@ -16,9 +16,17 @@ does not enforce CSRF, so the POST reaches the view):
 Routes with a `valid_post` body get a third method, "POST-valid": the body the owner's form
 accepts. The owner's POST must change something (that proves the body is valid) and everyone
 else's must change nothing.
+
+API routes (the JSON API under /api/v1/) follow the same rules with three differences, tested
+by test_api_matrix and its neighbours: anonymous callers get 401 (JSON), not a redirect; bodies
+are JSON and a write uses the operation's own method (PUT for an update); and a signed-in caller
+of the operation's audience may get 422 for a malformed body on someone else's record, because
+the body is checked before any record is looked up, exactly as for a record that does not exist
+(test_api_a_foreign_record_answers_like_a_missing_one holds both to the same bytes).
 """
 
 import dataclasses
+import json
 from datetime import timedelta
 from typing import Callable, Optional
 from urllib.parse import urlsplit
@@ -53,6 +61,22 @@ class Route:
 class Public:
     url: Callable
     reason: str
+    status: int = 200  # what anyone's GET gets
+
+
+@dataclasses.dataclass(frozen=True)
+class ApiRoute:
+    """An operation of the JSON API: anonymous callers get 401, bodies are JSON."""
+
+    url: Callable  # objs -> the URL of this operation for A's object
+    method: str  # the operation's HTTP method
+    audience: frozenset  # who may call it at all (CLIENTS or THERAPISTS); any other role gets 404
+    owners: frozenset  # roles entitled to A's object behind this URL
+    others: frozenset = frozenset()  # roles who get their own data here, seeing nothing of A's
+    shows: Optional[str] = None  # what an owner's call returns of A's (proves the leak check can fail)
+    status: int = 200  # of an entitled call (201 for a create)
+    valid_body: Optional[Callable] = None  # objs -> a JSON body the owner's write succeeds with
+    private: tuple = ()  # extra strings only owners may see
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,7 +107,14 @@ PUBLIC = {
     "accounts:sign_in_link": Public(
         _fixed("accounts:sign_in_link", "not-a-real-token-0000000000000000000000000"),
         "the single-use emailed token is itself the credential; GET shows a button, only POST uses it",
+        status=404,  # the dummy token is unknown: its page says so
     ),
+    # The API's description is no secret (the code is open source) and holds no one's data; client
+    # developers and schema tools (schemathesis, generators) read it before they have a session.
+    "api:openapi-json": Public(_fixed("api:openapi-json"), "the API's shape only, the same for everyone"),
+    "api:openapi-view": Public(_fixed("api:openapi-view"), "renders openapi.json with same-origin Swagger files"),
+    # django-ninja's root pattern exists so reverse() can find the prefix; it answers 404 to all.
+    "api:api-root": Public(_fixed("api:api-root"), "not a page: 404 for everyone", status=404),
 }
 
 ALLAUTH = {
@@ -247,6 +278,67 @@ MATRIX = {
     ),
 }
 
+API = {
+    # --- Client side: the client's own homework ---
+    "api:my_assignments": ApiRoute(
+        _fixed("api:my_assignments"),
+        "GET",
+        audience=CLIENTS,
+        owners=frozenset({"client_a"}),
+        others=frozenset({"client_b"}),
+        shows=SENTINEL,
+    ),
+    "api:my_assignment": ApiRoute(
+        _r("api:my_assignment", "assignment"), "GET", audience=CLIENTS, owners=frozenset({"client_a"}), shows=SENTINEL
+    ),
+    "api:my_entry_create": ApiRoute(
+        _r("api:my_entry_create", "assignment"),
+        "POST",
+        audience=CLIENTS,
+        owners=frozenset({"client_a"}),
+        status=201,
+        valid_body=lambda objs: {**_api_entry_body(objs), "comment": "Injected comment"},
+    ),
+    "api:my_entries": ApiRoute(
+        _fixed("api:my_entries"),
+        "GET",
+        audience=CLIENTS,
+        owners=frozenset({"client_a"}),
+        others=frozenset({"client_b"}),
+        shows=SENTINEL,
+    ),
+    "api:my_entry_update": ApiRoute(
+        _r("api:my_entry_update", "entry"),
+        "PUT",
+        audience=CLIENTS,
+        owners=frozenset({"client_a"}),
+        shows=SENTINEL,  # the comment thread comes back with the changed entry
+        valid_body=lambda objs: {**_api_entry_body(objs), "version": objs.entry.version},
+    ),
+    # --- Therapist side: the treating therapist only ---
+    "api:clients": ApiRoute(
+        _fixed("api:clients"),
+        "GET",
+        audience=THERAPISTS,
+        owners=frozenset({"therapist_a"}),
+        others=frozenset({"colleague_a", "therapist_b"}),  # their own caseloads
+        shows=CLIENT_A_NAME,
+    ),
+    "api:client_assignments": ApiRoute(
+        _r("api:client_assignments", "client"), "GET", audience=THERAPISTS, owners=frozenset({"therapist_a"}), shows=SENTINEL
+    ),
+    "api:assignment_entries": ApiRoute(
+        _r("api:assignment_entries", "assignment"),
+        "GET",
+        audience=THERAPISTS,
+        owners=frozenset({"therapist_a"}),
+        shows=SENTINEL,
+    ),
+    "api:entry_fhir": ApiRoute(
+        _r("api:entry_fhir", "entry"), "GET", audience=THERAPISTS, owners=frozenset({"therapist_a"}), shows=SENTINEL
+    ),
+}
+
 
 # --- Enumerating what Django routes -------------------------------------------------------------------------
 
@@ -275,7 +367,7 @@ def all_routes():
     return dict(route_keys())
 
 
-LISTS = {"PUBLIC": PUBLIC, "ALLAUTH": ALLAUTH, "MATRIX": MATRIX}
+LISTS = {"PUBLIC": PUBLIC, "ALLAUTH": ALLAUTH, "MATRIX": MATRIX, "API": API}
 
 
 def test_every_url_pattern_is_keyed_once():
@@ -290,7 +382,7 @@ def test_every_url_pattern_has_an_entry():
         f"{key}  ({pattern})" for key, pattern in routes.items() if not any(key in lst for lst in LISTS.values())
     )
     assert not missing, (
-        "These URL patterns have no entry in PUBLIC, ALLAUTH or MATRIX of tests/test_authorization_matrix.py; "
+        "These URL patterns have no entry in PUBLIC, ALLAUTH, MATRIX or API of tests/test_authorization_matrix.py; "
         "add one saying who may use them:\n  " + "\n  ".join(missing)
     )
 
@@ -314,7 +406,14 @@ def test_no_entry_names_a_pattern_that_no_longer_exists():
 
 def test_public_urls_are_only_what_needs_to_be_public():
     # A widening of the public surface must be a deliberate, reviewed edit of this line.
-    assert set(PUBLIC) == {"healthz", "crisis", "accounts:sign_in_link"}
+    assert set(PUBLIC) == {
+        "healthz",
+        "crisis",
+        "accounts:sign_in_link",
+        "api:openapi-json",
+        "api:openapi-view",
+        "api:api-root",
+    }
 
 
 @pytest.mark.parametrize("key", sorted(ALLAUTH))
@@ -325,9 +424,14 @@ def test_the_allauth_list_holds_only_allauths_own_views(key):
 
 
 def test_matrix_roles_are_known_and_consistent():
-    for key, route in MATRIX.items():
+    for key, route in {**MATRIX, **API}.items():
         assert route.owners <= SIGNED_IN and route.others <= SIGNED_IN, key
         assert not route.owners & route.others, key
+    for key, route in API.items():
+        assert key.startswith("api:"), key
+        assert route.audience in (CLIENTS, THERAPISTS), key
+        assert route.owners | route.others <= route.audience, key
+        assert (route.method == "GET") == (route.valid_body is None), f"{key}: a write needs a valid_body"
 
 
 @pytest.mark.parametrize("key", sorted(MATRIX) + sorted(PUBLIC) + sorted(ALLAUTH))
@@ -543,9 +647,7 @@ def test_an_odd_code_is_not_found(key, odd, objs, as_role):
 def test_public_pages_answer_anyone_and_leak_nothing(key, role, objs, as_role):
     http = as_role(role)
     response = http.get(PUBLIC[key].url(objs))
-    # The dummy sign-in token is unknown: its page says so with a 404.
-    expected = 404 if key == "accounts:sign_in_link" else 200
-    assert response.status_code == expected
+    assert response.status_code == PUBLIC[key].status
     assert_nothing_of_as(response)
 
 
@@ -577,6 +679,157 @@ def test_allauth_pages_show_client_a_no_clinical_data(key, objs, as_role):
     response = as_role("client_a").get(ALLAUTH[key].url(objs))
     assert response.status_code < 500
     assert SENTINEL not in _body(response) + _header_text(response)
+
+
+# --- The JSON API: every operation x role x method ------------------------------------------------------------
+
+UNAUTHORIZED = {"detail": "Unauthorized"}
+NOT_FOUND = {"detail": "Not found"}
+
+
+def _api_request(http, method, url, body=None):
+    if method == "GET":
+        return http.get(url)
+    return http.generic(method, url, json.dumps(body if body is not None else {}), content_type="application/json")
+
+
+def _api_labels(route):
+    """GET, the operation's own method with an empty body, and with a valid one. A GET operation
+    gets a POST instead, which its path does not serve."""
+    if route.method == "GET":
+        return ("GET", "POST")
+    return ("GET", route.method, f"{route.method}-valid")
+
+
+API_CASES = [
+    pytest.param(key, role, label, id=f"{key}-{role}-{label}")
+    for key in sorted(API)
+    for role in ROLES
+    for label in _api_labels(API[key])
+]
+
+
+@pytest.mark.parametrize("key,role,label", API_CASES)
+def test_api_matrix(key, role, label, objs, as_role):
+    route = API[key]
+    method, valid = label.removesuffix("-valid"), label.endswith("-valid")
+    url = route.url(objs)
+    body = route.valid_body(objs) if valid else {}
+    http = as_role(role)
+    before = _state(objs)
+
+    response = _api_request(http, method, url, body)
+
+    if method != route.method:
+        # django-ninja refuses a method the path does not serve before anything else, for anyone.
+        assert response.status_code == 405, f"{role} {method} {url}: {response.status_code}"
+    elif role == "anonymous":
+        assert response.status_code == 401, f"anonymous {method} {url}: {response.status_code}"
+        assert response.json() == UNAUTHORIZED
+    elif role in route.owners:
+        if method == "GET" or valid:
+            assert response.status_code == route.status, f"{role} {method} {url}: {_body(response)[:2000]}"
+            if route.shows:
+                assert route.shows in _body(response), f"{role} should get {route.shows!r} from {url}"
+        else:
+            assert response.status_code == 422, f"{role} {method} {url} with an empty body: {response.status_code}"
+    elif role in route.others:
+        assert response.status_code == route.status, f"{role} {method} {url}: {response.status_code}"
+    else:
+        allowed = {404}
+        if method != "GET" and not valid and role in route.audience:
+            allowed.add(422)  # the body is refused before any lookup, as for a missing record
+        assert response.status_code in allowed, f"{role} {label} {url}: {response.status_code} (expected 404)"
+        if response.status_code == 404:
+            assert response.json() == NOT_FOUND
+    if role not in route.owners:
+        assert_nothing_of_as(response, route.private)
+    if role in route.owners and valid:
+        assert _state(objs) != before, f"the owner's valid {method} to {key} changed nothing; fix valid_body"
+    else:
+        assert _state(objs) == before, f"{role}'s {label} to {url} changed data"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("key", sorted(API))
+def test_api_other_methods_change_nothing(key, role, objs, as_role):
+    route = API[key]
+    http = as_role(role)
+    url = route.url(objs)
+    before = _state(objs)
+    for method in ("PUT", "PATCH", "DELETE"):
+        # An id slipped into the body as well: it must never reach a write (T-IN-6).
+        response = _api_request(http, method, url, {"outcome": "skipped", "client_id": 1})
+        if method != route.method:
+            assert response.status_code == 405, f"{role} {method} {url}: {response.status_code}"
+        elif role == "anonymous":
+            assert response.status_code == 401
+        elif role in route.owners or role in route.others:
+            assert response.status_code == 422, f"{role} {method} {url}: {response.status_code}"
+        else:
+            assert response.status_code in ({404, 422} if role in route.audience else {404}), response.status_code
+        if role not in route.owners:
+            assert_nothing_of_as(response, route.private)
+    assert _state(objs) == before, f"{role}'s PUT/PATCH/DELETE to {url} changed data"
+
+
+API_ORACLE_CASES = [
+    pytest.param(key, role, id=f"{key}-{role}")
+    for key in sorted(API)
+    if getattr(API[key].url, "names_records", False)
+    for role in sorted(SIGNED_IN)
+    if role not in API[key].owners and role not in API[key].others
+]
+
+
+@pytest.mark.parametrize("key,role", API_ORACLE_CASES)
+def test_api_a_foreign_record_answers_like_a_missing_one(key, role, objs, as_role):
+    route = API[key]
+    url = route.url(objs)
+    codes = [code for code in _codes(objs) if code in url]
+    assert codes
+    missing_url = url
+    for code in codes:
+        missing_url = missing_url.replace(code, MISSING)
+    http = as_role(role)
+    bodies = [None] if route.method == "GET" else [route.valid_body(objs), {}]
+    for body in bodies:
+        foreign = _api_request(http, route.method, url, body)
+        missing = _api_request(http, route.method, missing_url, body)
+        assert foreign.status_code == missing.status_code
+        assert foreign.status_code in (404, 422)
+        if body:
+            assert foreign.status_code == 404, "a valid body on someone else's record is 'not found'"
+        foreign_body = _body(foreign)
+        for code in codes:
+            foreign_body = foreign_body.replace(code, MISSING)
+        assert foreign_body == _body(missing), "a foreign record's answer differs from a missing record's"
+
+
+@pytest.mark.parametrize("key,odd", [
+    pytest.param(key, odd, id=f"{key}-{odd}")
+    for key in sorted(API)
+    if getattr(API[key].url, "names_records", False)
+    for odd in sorted(ODD_CODES)
+])  # fmt: skip
+def test_api_an_odd_code_is_not_found(key, odd, objs, as_role):
+    route = API[key]
+    url = route.url(objs)
+    http = as_role(sorted(route.owners)[0])
+    body = route.valid_body(objs) if route.valid_body else None
+    for code in [code for code in _codes(objs) if code in url]:
+        response = _api_request(http, route.method, url.replace(code, ODD_CODES[odd]), body)
+        assert response.status_code == 404, f"{route.method} {url} with code {odd!r}: {response.status_code}"
+
+
+@pytest.mark.parametrize("key", sorted(key for key, route in API.items() if route.method == "GET"))
+def test_api_answers_with_client_data_are_json_and_never_stored(key, objs, as_role):
+    route = API[key]
+    response = as_role(sorted(route.owners)[0]).get(route.url(objs))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert "no-store" in response.get("Cache-Control", ""), f"{key}: Cache-Control={response.get('Cache-Control')!r}"
+    assert response["X-Content-Type-Options"] == "nosniff"
 
 
 # --- T-AZ-3: privilege escalation, ids swapped in bodies -------------------------------------------------------
@@ -616,6 +869,22 @@ def _entry_body(objs):
         "automatic_thought": "Injected thought",
         "emotion": "sad",
         "emotion_intensity": "50",
+    }
+
+
+def _api_entry_body(objs):
+    """A practice of the thought record as a JSON client sends it (api.schemas.EntryIn)."""
+    return {
+        "outcome": "done",
+        "occurred_on": objs.client.today().isoformat(),
+        "helpfulness": 3,
+        "difficulty": "about_right",
+        "answers": {
+            "situation": "Injected situation",
+            "automatic_thought": "Injected thought",
+            "emotion": "sad",
+            "emotion_intensity": 50,
+        },
     }
 
 
