@@ -95,7 +95,9 @@ def _comments(entry):
 # --- Client side: GET /me/assignments, GET /me/assignments/{code} ----------------------------------
 
 
-class MyAssignmentOut(Schema):
+class _AssignmentPlanOut(Schema):
+    """What the client was given, written down: shared by the client's and the therapist's view."""
+
     code: str
     title: str
     kind: str
@@ -110,11 +112,14 @@ class MyAssignmentOut(Schema):
     rationale: str
     when_where: str
     if_then_plan: str
-    items: list[ItemOut] = Field(description="The form to fill for each practice")
 
     @staticmethod
     def resolve_frequency_label(obj):
         return obj.frequency_label()
+
+
+class MyAssignmentOut(_AssignmentPlanOut):
+    items: list[ItemOut] = Field(description="The form to fill for each practice")
 
     @staticmethod
     def resolve_items(obj):
@@ -224,32 +229,14 @@ class GoalRefOut(Schema):
     title: str
 
 
-class AssignmentOut(Schema):
-    code: str
-    title: str
-    kind: str
-    status: str
-    frequency: str
-    frequency_label: str
-    times_per_week: Optional[int]
-    weekdays: list[int]
-    starts_on: date
-    due_on: date
-    instructions: str
-    rationale: str
-    when_where: str
+class AssignmentOut(_AssignmentPlanOut):
     barriers: str
-    if_then_plan: str
     expected_difficulty: str
     confidence: int
     goal: Optional[GoalRefOut]
     version: int
     created_at: datetime
     updated_at: datetime
-
-    @staticmethod
-    def resolve_frequency_label(obj):
-        return obj.frequency_label()
 
 
 # --- Therapist side: GET /assignments/{code}/entries ------------------------------------------------

@@ -38,17 +38,11 @@ from homework.models import Assignment, Comment, Entry, TemplateVersion  # noqa:
 from homework.recording import comment_add, entry_record  # noqa: E402
 from notifications.models import Message, MessageStatus  # noqa: E402
 from practices.clients import client_create, goal_create  # noqa: E402
+from practices.management.commands.seed_demo import SITUATIONS, THOUGHTS  # noqa: E402
 from practices.models import Client  # noqa: E402
 
 LARGE_CLIENTS = 200
 LARGE_DAYS = 334  # three daily exercises for 334 days: 1,002 entries, about a year of practice
-SITUATIONS = [
-    "Meeting with my manager about the deadline",
-    "A friend did not answer my message all day",
-    "Lying awake at 3am thinking about the exam",
-    "Colleague made a joke about my presentation",
-]
-THOUGHTS = ["I am going to fail", "They don't like me any more", "I can't cope with this", "Everyone noticed"]
 FIRST_NAMES = ["Alex", "Blake", "Casey", "Drew", "Eden", "Finley", "Gray", "Harper", "Indy", "Jesse"]
 LAST_NAMES = ["Adams", "Brown", "Clarke", "Davies", "Evans", "Foster", "Green", "Hughes", "Irving", "Jones",
               "King", "Lewis", "Moore", "Nash", "Owen", "Parry", "Quinn", "Reed", "Shaw", "Turner"]
