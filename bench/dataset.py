@@ -38,7 +38,7 @@ from homework.models import Assignment, Comment, Entry, TemplateVersion  # noqa:
 from homework.recording import comment_add, entry_record  # noqa: E402
 from notifications.models import Message, MessageStatus  # noqa: E402
 from practices.clients import client_create, goal_create  # noqa: E402
-from practices.management.commands.seed_demo import SITUATIONS, THOUGHTS  # noqa: E402
+from practices.management.commands.seed_demo import sample_answers  # noqa: E402
 from practices.models import Client  # noqa: E402
 
 LARGE_CLIENTS = 200
@@ -60,25 +60,8 @@ def set_password(user):
 
 
 def answers_for(key, rng, n):
-    if key == "thought-record":
-        before = rng.randint(55, 90)
-        return {
-            "situation": rng.choice(SITUATIONS),
-            "automatic_thought": rng.choice(THOUGHTS),
-            "emotion": rng.choice(["anxious", "ashamed", "low"]),
-            "emotion_intensity": before,
-            "evidence_against": "It went fine last time\nMy friend said she was busy",
-            "balanced_thought": "It is uncomfortable, but I have handled this before.",
-            "emotion_rerated": max(0, before - rng.randint(10, 40)),
-        }
-    if key == "skill-practice":
-        tension = rng.randint(5, 8)
-        return {
-            "practised_at": "21:30",
-            "duration_minutes": 5,
-            "tension_before": tension,
-            "tension_after": max(0, tension - rng.randint(1, 4)),
-        }
+    if key in ("thought-record", "skill-practice"):
+        return sample_answers(key, rng)
     return {
         "mood_before": rng.randint(2, 7),
         "writing": f"Day {n}: a walk at lunch, a call with my sister, finished the report.",

@@ -40,6 +40,30 @@ SITUATIONS = [
 THOUGHTS = ["I am going to fail", "They don't like me any more", "I can't cope with this", "Everyone noticed"]
 
 
+def sample_answers(key, rng):
+    """Plausible answers to the thought record and the skill practice (the benchmark uses them too)."""
+    if key == "thought-record":
+        before = rng.randint(55, 90)
+        return {
+            "situation": rng.choice(SITUATIONS),
+            "automatic_thought": rng.choice(THOUGHTS),
+            "emotion": rng.choice(["anxious", "ashamed", "low"]),
+            "emotion_intensity": before,
+            "evidence_against": "It went fine last time\nMy friend said she was busy",
+            "balanced_thought": "It is uncomfortable, but I have handled this before.",
+            "emotion_rerated": max(0, before - rng.randint(10, 40)),
+        }
+    if key == "skill-practice":
+        tension = rng.randint(5, 8)
+        return {
+            "practised_at": "21:30",
+            "duration_minutes": 5,
+            "tension_before": tension,
+            "tension_after": max(0, tension - rng.randint(1, 4)),
+        }
+    raise ValueError(f"No sample answers for {key!r}")
+
+
 def latest(key):
     return TemplateVersion.objects.filter(template__builtin_key=key).order_by("-number").first()
 
@@ -137,21 +161,12 @@ class Command(BaseCommand):
                 skip_reason=rng.choice(["forgot", "no_time", "too_uncomfortable"]),
             )
             return
-        before = rng.randint(55, 90)
         entry = entry_record(
             assignment=assignment,
             client_user=user,
             outcome="done" if rng.random() < 0.8 else "partly",
             occurred_on=day,
-            answers={
-                "situation": rng.choice(SITUATIONS),
-                "automatic_thought": rng.choice(THOUGHTS),
-                "emotion": rng.choice(["anxious", "ashamed", "low"]),
-                "emotion_intensity": before,
-                "evidence_against": "It went fine last time\nMy friend said she was busy",
-                "balanced_thought": "It is uncomfortable, but I have handled this before.",
-                "emotion_rerated": max(0, before - rng.randint(10, 40)),
-            },
+            answers=sample_answers("thought-record", rng),
             helpfulness=rng.randint(1, 4),
             difficulty=rng.choice(["easy", "about_right", "about_right", "hard"]),
             wants_to_discuss=rng.random() < 0.15,
@@ -161,18 +176,12 @@ class Command(BaseCommand):
             comment_add(entry=entry, author=therapist, body="Thank you, let's look at this together on Thursday.")
 
     def log_breathing(self, rng, assignment, client, day):
-        tension = rng.randint(5, 8)
         entry_record(
             assignment=assignment,
             client_user=client.user,
             outcome="done",
             occurred_on=day,
-            answers={
-                "practised_at": "21:30",
-                "duration_minutes": 5,
-                "tension_before": tension,
-                "tension_after": max(0, tension - rng.randint(1, 4)),
-            },
+            answers=sample_answers("skill-practice", rng),
             helpfulness=rng.randint(2, 4),
             difficulty="easy",
         )
