@@ -7,7 +7,6 @@ class AuditAction(models.TextChoices):
     CREATE = "create", "Created"
     UPDATE = "update", "Changed"
     DENIED = "denied", "Denied"
-    SIGN_IN = "sign_in", "Signed in"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -69,10 +69,6 @@ class TemplateVersion(models.Model):
     def __str__(self):
         return f"{self.title} v{self.number}"
 
-    @property
-    def kind(self):
-        return self.template.kind
-
     def is_in_use(self):
         return self.assignments.exists()
 

@@ -33,22 +33,32 @@ def client_profile_for(user):
     return user._between_client
 
 
-def _one(queryset, *, user, request, **lookup):
-    obj = queryset.filter(**lookup).first()
+def _one(queryset, *, user, code, request):
+    obj = queryset.filter(code=code).first()
     if obj is None:
         # Foreign and missing look the same to the user (404) but not to the trail (T-LG-2).
         record(
             actor=user,
             action=AuditAction.DENIED,
             object_type=queryset.model.__name__,
-            object_code=str(lookup.get("code", ""))[:16],
+            object_code=str(code)[:16],
             request=request,
         )
         raise Http404("Not found")
     return obj
 
 
-def _audited(obj, *, user, client, request):
+def _fetch(queryset, client_path, role, user, code, request, *, active_only=True):
+    """Load one record whose client (reached through `client_path`) has `user` as its `role`
+    ("therapist", or "user": the client themself) and is active; audit the read."""
+    to_client = f"{client_path}__" if client_path else ""
+    scoped = queryset.filter(**{f"{to_client}{role}": user})
+    if active_only:
+        scoped = scoped.filter(**{f"{to_client}is_active": True})
+    obj = _one(scoped, user=user, code=code, request=request)
+    client = obj
+    for step in filter(None, client_path.split("__")):
+        client = getattr(client, step)
     record(actor=user, action=AuditAction.READ, obj=obj, client=client, request=request)
     return obj
 
@@ -66,57 +76,28 @@ def former_clients(user):
 
 def get_client_for_therapist(user, code, *, request=None, include_former=False):
     """include_former: only for the page that can bring a former client back into the caseload."""
-    clients = Client.objects.filter(therapist=user).select_related("user") if include_former else caseload(user)
-    client = _one(clients, user=user, request=request, code=code)
-    return _audited(client, user=user, client=client, request=request)
+    queryset = Client.objects.select_related("user")
+    return _fetch(queryset, "", "therapist", user, code, request, active_only=not include_former)
 
 
 def get_goal_for_therapist(user, code, *, request=None):
-    goal = _one(
-        Goal.objects.select_related("client__user"),
-        user=user,
-        request=request,
-        code=code,
-        client__therapist=user,
-        client__is_active=True,
-    )
-    return _audited(goal, user=user, client=goal.client, request=request)
+    queryset = Goal.objects.select_related("client__user")
+    return _fetch(queryset, "client", "therapist", user, code, request)
 
 
 def get_appointment_for_therapist(user, code, *, request=None):
-    appointment = _one(
-        Appointment.objects.select_related("client__user"),
-        user=user,
-        request=request,
-        code=code,
-        client__therapist=user,
-        client__is_active=True,
-    )
-    return _audited(appointment, user=user, client=appointment.client, request=request)
+    queryset = Appointment.objects.select_related("client__user")
+    return _fetch(queryset, "client", "therapist", user, code, request)
 
 
 def get_assignment_for_therapist(user, code, *, request=None):
-    assignment = _one(
-        Assignment.objects.select_related("client__user", "template_version__template", "goal"),
-        user=user,
-        request=request,
-        code=code,
-        client__therapist=user,
-        client__is_active=True,
-    )
-    return _audited(assignment, user=user, client=assignment.client, request=request)
+    queryset = Assignment.objects.select_related("client__user", "template_version__template", "goal")
+    return _fetch(queryset, "client", "therapist", user, code, request)
 
 
 def get_entry_for_therapist(user, code, *, request=None):
-    entry = _one(
-        Entry.objects.select_related("assignment__client__user", "assignment__template_version__template"),
-        user=user,
-        request=request,
-        code=code,
-        assignment__client__therapist=user,
-        assignment__client__is_active=True,
-    )
-    return _audited(entry, user=user, client=entry.assignment.client, request=request)
+    queryset = Entry.objects.select_related("assignment__client__user", "assignment__template_version__template")
+    return _fetch(queryset, "assignment__client", "therapist", user, code, request)
 
 
 def templates_for_therapist(user):
@@ -127,33 +108,19 @@ def templates_for_therapist(user):
 
 
 def get_template_for_therapist(user, code, *, request=None):
-    return _one(templates_for_therapist(user).prefetch_related("versions"), user=user, request=request, code=code)
+    return _one(templates_for_therapist(user).prefetch_related("versions"), user=user, code=code, request=request)
 
 
 # --- Client side: only the client themself ------------------------------------------------------
 
 
 def get_assignment_for_client(user, code, *, request=None):
-    assignment = _one(
-        Assignment.objects.select_related("client__user", "template_version__template"),
-        user=user,
-        request=request,
-        code=code,
-        client__user=user,
-        client__is_active=True,
-    )
-    return _audited(assignment, user=user, client=assignment.client, request=request)
+    queryset = Assignment.objects.select_related("client__user", "template_version__template")
+    return _fetch(queryset, "client", "user", user, code, request)
 
 
 def get_entry_for_client(user, code, *, request=None):
-    entry = _one(
-        Entry.objects.select_related(
-            "assignment__client__user", "assignment__template_version__template"
-        ).prefetch_related(Prefetch("comments", queryset=Comment.objects.select_related("author"))),
-        user=user,
-        request=request,
-        code=code,
-        assignment__client__user=user,
-        assignment__client__is_active=True,
-    )
-    return _audited(entry, user=user, client=entry.assignment.client, request=request)
+    queryset = Entry.objects.select_related(
+        "assignment__client__user", "assignment__template_version__template"
+    ).prefetch_related(Prefetch("comments", queryset=Comment.objects.select_related("author")))
+    return _fetch(queryset, "assignment__client", "user", user, code, request)

@@ -26,10 +26,6 @@ class Role(models.TextChoices):
     OWNER = "owner", "Practice owner"
     THERAPIST = "therapist", "Therapist"
 
-    @property
-    def can_invite(self):
-        return self == Role.OWNER
-
 
 class Membership(models.Model):
     """A therapist's place in a practice. Owners treat clients too and may invite colleagues."""

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
                 ('client_code', models.CharField(blank=True, db_index=True, max_length=16)),
-                ('action', models.CharField(choices=[('read', 'Read'), ('create', 'Created'), ('update', 'Changed'), ('denied', 'Denied'), ('sign_in', 'Signed in')], max_length=20)),
+                ('action', models.CharField(choices=[('read', 'Read'), ('create', 'Created'), ('update', 'Changed'), ('denied', 'Denied')], max_length=20)),
                 ('object_type', models.CharField(max_length=40)),
                 ('object_code', models.CharField(blank=True, max_length=16)),
                 ('ip', models.GenericIPAddressField(blank=True, null=True)),
