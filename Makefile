@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test deps browser migrate clean bench
+.PHONY: run test lint deps browser migrate clean bench
 
 # A stamp file: the venv is rebuilt only when the lock changes.
 $(VENV)/.synced: pyproject.toml uv.lock
@@ -38,6 +38,12 @@ browser:
 
 test: deps browser
 	$(VENV)/bin/pytest
+
+# Style and the map of the apps (pyproject.toml: [tool.ruff], [tool.importlinter]).
+lint: deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # Benchmarks (README "Benchmarks"): a throwaway database per dataset, never var/between.sqlite3,
 # so this needs the venv only (the migrate target would migrate var/ or whatever DATABASE_URL names).

@@ -23,7 +23,9 @@ def no_private_text_in_logs(caplog):
     """Every test doubles as a log check (SECURITY.md T-LG-4): what people wrote, and their
     passwords, never reach a log record, whatever the test did."""
     yield
-    leaked = [r.getMessage() for r in caplog.get_records("call") if SENTINEL in r.getMessage() or PASSWORD in r.getMessage()]
+    leaked = [
+        r.getMessage() for r in caplog.get_records("call") if SENTINEL in r.getMessage() or PASSWORD in r.getMessage()
+    ]
     assert not leaked, f"private text reached the logs: {leaked[:3]}"
 
 
@@ -147,6 +149,12 @@ def client_a(practice_a, therapist_a):
 @pytest.fixture
 def client_b(practice_b, therapist_b):
     return make_client(practice_b, therapist_b, "eve@example.com", "Eve Client", tz="America/New_York")
+
+
+@pytest.fixture
+def client_a_user(client_a):
+    """client_a's own account, for tests that sign in as them."""
+    return client_a.user
 
 
 @pytest.fixture

@@ -1,14 +1,12 @@
-"""Bringing people in: practice owners, therapists. Clients are added in practices/clients.py."""
+"""Accounts for people we invite, and the emailed link that signs them in the first time.
+
+Who invites whom (an owner, a therapist, a client) is practices' business (practices.team,
+practices.clients)."""
 
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
-from accounts.models import SignInLink, User
-from notifications.models import MessageKind
-from notifications.outbox import enqueue
-from practices.models import Membership, Practice, Role
-
+from accounts.models import User
 
 EMAIL_TAKEN = "Someone with this email address already has an account."
 
@@ -31,29 +29,6 @@ def invited_user_create(*, email, name, email_taken=EMAIL_TAKEN):
     user = User.objects.create_user(email=email, name=name.strip())
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
     return user
-
-
-def practice_create(*, name, owner_email, owner_name):
-    """The first step of an install: a practice, its owner, and a sign-in link for the owner."""
-    with transaction.atomic():
-        practice = Practice.objects.create(name=name.strip())
-        owner = invited_user_create(email=owner_email, name=owner_name)
-        Membership.objects.create(practice=practice, user=owner, role=Role.OWNER)
-        _, token = SignInLink.issue(owner)
-    return practice, owner, token
-
-
-def therapist_invite(*, practice, name, email):
-    with transaction.atomic():
-        user = invited_user_create(email=email, name=name)
-        membership = Membership.objects.create(practice=practice, user=user, role=Role.THERAPIST)
-        enqueue(
-            recipient=user,
-            kind=MessageKind.THERAPIST_INVITATION,
-            key=f"{practice.code}:{user.pk}",
-            context={"practice": practice.code},
-        )
-    return membership
 
 
 def invitation_accept(request, link):

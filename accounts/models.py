@@ -77,6 +77,9 @@ class SignInLink(models.Model):
 
     objects = SignInLinkQuerySet.as_manager()
 
+    def __str__(self):
+        return f"Sign-in link for {self.user} until {self.expires_at:%Y-%m-%d %H:%M}"
+
     @classmethod
     def issue(cls, user, max_age=None):
         """Return (link, token); the token exists only in the caller's hands."""

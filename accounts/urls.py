@@ -5,5 +5,4 @@ from accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("welcome/<str:token>/", views.sign_in_link, name="sign_in_link"),
-    path("team/", views.team, name="team"),
 ]

@@ -95,10 +95,7 @@ def not_permitted(request, exc):
 def refused(request, exc):
     """The domain's rules said no (homework.recording, items.AnswersInvalid): 422 with the same
     messages a page would show, by field or by the question's linkId."""
-    if hasattr(exc, "error_dict"):
-        errors = exc.message_dict
-    else:
-        errors = {NON_FIELD_ERRORS: exc.messages}
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
     fields = [key for key in errors if key != NON_FIELD_ERRORS]
     detail = errors[NON_FIELD_ERRORS][0] if not fields else "Some of what was sent needs another look."
     return _error(request, 422, detail, errors=errors)

@@ -1,7 +1,7 @@
 """The client's own homework as JSON: what to do, logging a practice, correcting it.
 
 For the signed-in client only (ClientSession in api.api). Assignments and entries come through
-practices.access, as in homework.client_views; writes go through homework.recording, so the
+homework.access, as in homework.client_views; writes go through homework.recording, so the
 API accepts and refuses exactly what the pages do.
 """
 
@@ -21,11 +21,14 @@ from api.schemas import (
     MyEntryOut,
     page_of,
 )
-from audit.models import AuditAction
-from audit.record import record
-from homework.models import Assignment, Comment, Entry
+from homework.access import (
+    entries_for_client,
+    get_assignment_for_client,
+    get_entry_for_client,
+    open_assignments_for_client,
+)
+from homework.models import Comment
 from homework.recording import entry_record, entry_update
-from practices.access import get_assignment_for_client, get_entry_for_client
 
 router = Router()
 
@@ -37,14 +40,7 @@ CodePath = Path(..., pattern=CODE_PATTERN)
 @router.get("/assignments", response={200: list[MyAssignmentOut], **READ}, url_name="my_assignments")
 def my_assignments(request):
     """The client's active assignments, soonest due first, each with its form."""
-    client = request.client
-    record(actor=request.user, action=AuditAction.READ, obj=client, client=client, request=request)
-    return (
-        Assignment.objects.active()
-        .filter(client=client)
-        .select_related("template_version__template")
-        .order_by("due_on", "created_at")
-    )
+    return open_assignments_for_client(request.user, request=request).select_related("template_version__template")
 
 
 @router.get("/assignments/{code:code}", response={200: MyAssignmentOut, **READ}, url_name="my_assignment")
@@ -52,9 +48,7 @@ def my_assignment(request, code: str = CodePath):
     return get_assignment_for_client(request.user, code, request=request)
 
 
-@router.post(
-    "/assignments/{code:code}/entries", response={201: MyEntryOut, **WRITE}, url_name="my_entry_create"
-)
+@router.post("/assignments/{code:code}/entries", response={201: MyEntryOut, **WRITE}, url_name="my_entry_create")
 def my_entry_create(request, payload: EntryIn, code: str = CodePath):
     """Log one practice: the same rules as the log page (homework.recording.entry_record)."""
     assignment = get_assignment_for_client(request.user, code, request=request)
@@ -67,14 +61,11 @@ def my_entry_create(request, payload: EntryIn, code: str = CodePath):
 @router.get("/entries", response={200: MyEntriesPageOut, **READ, 422: InvalidOut}, url_name="my_entries")
 def my_entries(request, page: int = Query(1, ge=1, le=MAX_PAGE)):
     """Everything the client logged, newest first, a page at a time."""
-    client = request.client
     entries = (
-        Entry.objects.filter(assignment__client=client)
+        entries_for_client(request.user, request=request)
         .select_related("assignment__client")
-        .prefetch_related(Prefetch("comments", queryset=Comment.objects.order_by("created_at")))
-        .order_by("-occurred_on", "-created_at", "-pk")
+        .prefetch_related(Prefetch("comments", queryset=Comment.objects.order_by("created_at", "pk")))
     )
-    record(actor=request.user, action=AuditAction.READ, obj=client, client=client, request=request)
     return page_of(entries, page)
 
 

@@ -7,13 +7,13 @@ was decided before it runs, by practices.access.
 """
 
 from datetime import date, datetime
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal
 
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from homework.items import answer_rows
-from homework.models import DifficultyRating, Outcome, SkipReason
+from homework.models import FeltDifficulty, Outcome, SkipReason
 from homework.recording import COMMENT_MAX, NOTE_MAX
 from lib.converters import CodeConverter
 
@@ -62,9 +62,9 @@ class ItemOut(Schema):
     required: bool = False
     repeats: bool = False
     answerOption: list[AnswerOptionOut] = []
-    minValue: Optional[Union[int, float]] = None
-    maxValue: Optional[Union[int, float]] = None
-    maxLength: Optional[int] = None
+    minValue: int | float | None = None
+    maxValue: int | float | None = None
+    maxLength: int | None = None
     helpText: str = ""
 
 
@@ -104,7 +104,7 @@ class _AssignmentPlanOut(Schema):
     status: str
     frequency: str
     frequency_label: str
-    times_per_week: Optional[int]
+    times_per_week: int | None
     weekdays: list[int]
     starts_on: date
     due_on: date
@@ -139,10 +139,10 @@ class _EntryFieldsIn(Schema):
     answers: dict[str, Any] = Field(
         default_factory=dict, description="Answers by linkId, checked by the exercise's form rules"
     )
-    skip_reason: Optional[SkipReason] = Field(None, description="Required when the outcome is skipped")
+    skip_reason: SkipReason | None = Field(None, description="Required when the outcome is skipped")
     skip_note: str = Field("", max_length=NOTE_MAX, description="Required when the skip reason is other")
-    helpfulness: Optional[int] = Field(None, ge=0, le=4)
-    difficulty: Optional[DifficultyRating] = None
+    helpfulness: int | None = Field(None, ge=0, le=4)
+    difficulty: FeltDifficulty | None = None
     wants_to_discuss: bool = False
 
     def entry_values(self) -> dict:
@@ -177,10 +177,10 @@ class MyEntryOut(Schema):
     skip_reason: str
     skip_note: str
     answers: dict[str, Any]
-    helpfulness: Optional[int]
+    helpfulness: int | None
     difficulty: str
     wants_to_discuss: bool
-    score: Optional[int]
+    score: int | None
     severity: str
     risk_flag: bool
     reviewed: bool = Field(description="Reviewed by the therapist: no longer editable")
@@ -233,7 +233,7 @@ class AssignmentOut(_AssignmentPlanOut):
     barriers: str
     expected_difficulty: str
     confidence: int
-    goal: Optional[GoalRefOut]
+    goal: GoalRefOut | None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -254,13 +254,13 @@ class EntryOut(Schema):
     outcome: str
     skip_reason: str
     skip_note: str
-    helpfulness: Optional[int]
+    helpfulness: int | None
     difficulty: str
     wants_to_discuss: bool
     risk_flag: bool
-    score: Optional[int]
+    score: int | None
     severity: str
-    reviewed_at: Optional[datetime]
+    reviewed_at: datetime | None
     created_at: datetime
     updated_at: datetime
     answers: list[AnswerRowOut] = Field(description="Answered questions in form order, as a person reads them")
@@ -306,4 +306,9 @@ class QuestionnaireResponseOut(Schema):
 def page_of(queryset, number, size=PAGE_SIZE):
     """One page of an ordered queryset: two queries (count, rows) plus its prefetches."""
     offset = (number - 1) * size
-    return {"count": queryset.count(), "page": number, "page_size": size, "items": list(queryset[offset : offset + size])}
+    return {
+        "count": queryset.count(),
+        "page": number,
+        "page_size": size,
+        "items": list(queryset[offset : offset + size]),
+    }

@@ -1,10 +1,9 @@
 """The treating therapist's view of their caseload as JSON: clients, assignments, entries, FHIR.
 
 For a signed-in therapist only (TherapistSession in api.api). Every client, assignment and entry
-comes through practices.access, so a colleague or another practice gets 404, as on the pages.
+comes through the doors (practices.access, homework.access), so a colleague or another practice gets 404, as on the pages.
 """
 
-from django.db.models import Prefetch
 from ninja import Path, Query, Router
 
 from api.schemas import (
@@ -18,9 +17,14 @@ from api.schemas import (
     QuestionnaireResponseOut,
     page_of,
 )
+from homework.access import (
+    assignments_of_client,
+    entries_of_assignment,
+    get_assignment_for_therapist,
+    get_entry_for_therapist,
+)
 from homework.items import to_fhir_response
-from homework.models import Comment
-from practices.access import caseload, get_assignment_for_therapist, get_client_for_therapist, get_entry_for_therapist
+from practices.access import caseload, get_client_for_therapist
 
 router = Router()
 
@@ -34,11 +38,15 @@ def clients(request):
     return caseload(request.user).order_by("user__name", "pk")
 
 
-@router.get("/clients/{code:code}/assignments", response={200: list[AssignmentOut], **READ}, url_name="client_assignments")
+@router.get(
+    "/clients/{code:code}/assignments", response={200: list[AssignmentOut], **READ}, url_name="client_assignments"
+)
 def client_assignments(request, code: str = CodePath):
     """Every assignment of one client (active and stopped), newest first."""
     client = get_client_for_therapist(request.user, code, request=request)
-    return client.assignments.select_related("template_version__template", "goal").order_by("-created_at", "-pk")
+    return assignments_of_client(request.user, client, request=request).select_related(
+        "template_version__template", "goal"
+    )
 
 
 @router.get(
@@ -49,10 +57,7 @@ def client_assignments(request, code: str = CodePath):
 def assignment_entries(request, code: str = CodePath, page: int = Query(1, ge=1, le=MAX_PAGE)):
     """An assignment's entries, newest first, with readable answers and the comment thread."""
     assignment = get_assignment_for_therapist(request.user, code, request=request)
-    entries = assignment.entries.prefetch_related(
-        Prefetch("comments", queryset=Comment.objects.order_by("created_at"))
-    ).order_by("-occurred_on", "-created_at", "-pk")
-    return page_of(entries, page)
+    return page_of(entries_of_assignment(request.user, assignment, request=request), page)
 
 
 @router.get("/entries/{code:code}/fhir", response={200: QuestionnaireResponseOut, **READ}, url_name="entry_fhir")

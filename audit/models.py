@@ -35,6 +35,9 @@ class AuditEvent(models.Model):
         ordering = ["-at"]
         indexes = [models.Index(fields=["actor", "at"], name="audit_event_actor_time")]
 
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_code}"
+
     def save(self, *args, **kwargs):
         if self.pk:
             raise PermissionError("Audit events cannot be changed")

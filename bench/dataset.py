@@ -31,7 +31,6 @@ from django.db import transaction  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from accounts.invitations import practice_create  # noqa: E402
 from accounts.models import User  # noqa: E402
 from homework.assigning import assignment_create, assignment_review  # noqa: E402
 from homework.models import Assignment, Comment, Entry, TemplateVersion  # noqa: E402
@@ -40,12 +39,33 @@ from notifications.models import Message, MessageStatus  # noqa: E402
 from practices.clients import client_create, goal_create  # noqa: E402
 from practices.management.commands.seed_demo import sample_answers  # noqa: E402
 from practices.models import Client  # noqa: E402
+from practices.team import practice_create  # noqa: E402
 
 LARGE_CLIENTS = 200
 LARGE_DAYS = 334  # three daily exercises for 334 days: 1,002 entries, about a year of practice
 FIRST_NAMES = ["Alex", "Blake", "Casey", "Drew", "Eden", "Finley", "Gray", "Harper", "Indy", "Jesse"]
-LAST_NAMES = ["Adams", "Brown", "Clarke", "Davies", "Evans", "Foster", "Green", "Hughes", "Irving", "Jones",
-              "King", "Lewis", "Moore", "Nash", "Owen", "Parry", "Quinn", "Reed", "Shaw", "Turner"]
+LAST_NAMES = [
+    "Adams",
+    "Brown",
+    "Clarke",
+    "Davies",
+    "Evans",
+    "Foster",
+    "Green",
+    "Hughes",
+    "Irving",
+    "Jones",
+    "King",
+    "Lewis",
+    "Moore",
+    "Nash",
+    "Owen",
+    "Parry",
+    "Quinn",
+    "Reed",
+    "Shaw",
+    "Turner",
+]
 
 
 def latest(key):
@@ -72,7 +92,11 @@ def answers_for(key, rng, n):
 def log(rng, assignment, key, user, day, n):
     if rng.random() < 0.12:
         return entry_record(
-            assignment=assignment, client_user=user, outcome="skipped", occurred_on=day, answers={},
+            assignment=assignment,
+            client_user=user,
+            outcome="skipped",
+            occurred_on=day,
+            answers={},
             skip_reason=rng.choice(["forgot", "no_time", "too_uncomfortable"]),
         )
     return entry_record(
@@ -98,25 +122,41 @@ def build_large():
         for i in range(LARGE_CLIENTS):
             # "Aaron" sorts first, so the busy client is on the first page of the client list.
             name = "Aaron Busy" if i == 0 else f"{FIRST_NAMES[i % 10]} {LAST_NAMES[(i // 10) % 20]} {i}"
-            appointment = (timezone.now() + timedelta(days=1 + i % 14, hours=2)).replace(minute=0, second=0, microsecond=0)
+            appointment = (timezone.now() + timedelta(days=1 + i % 14, hours=2)).replace(
+                minute=0, second=0, microsecond=0
+            )
             clients.append(
                 client_create(
-                    therapist=therapist, practice=practice, name=name, email=f"client{i}@bench.example",
-                    timezone="Europe/London", next_appointment=appointment,
+                    therapist=therapist,
+                    practice=practice,
+                    name=name,
+                    email=f"client{i}@bench.example",
+                    timezone="Europe/London",
+                    next_appointment=appointment,
                 )
             )
         busy, others = clients[0], clients[1:]
         today = busy.today()
-        goal = goal_create(actor=therapist, client=busy, title="Feel calmer at work", description="Fewer panicky mornings")
+        goal = goal_create(
+            actor=therapist, client=busy, title="Feel calmer at work", description="Fewer panicky mornings"
+        )
         start = today - timedelta(days=LARGE_DAYS - 1)
         keys = ["thought-record", "skill-practice", "journal"]
         assignments = [
             assignment_create(
-                therapist=therapist, client=busy, version=latest(key), goal=goal if key == "thought-record" else None,
-                title=f"{latest(key).title} every day", instructions="Do it every evening, after dinner.",
-                rationale="Practice makes the skill available when it is needed.", frequency="daily",
-                starts_on=start, due_on=today + timedelta(days=7), when_where="At the kitchen table",
-                barriers="Tired in the evenings", if_then_plan="If I am tired, then I do the short version",
+                therapist=therapist,
+                client=busy,
+                version=latest(key),
+                goal=goal if key == "thought-record" else None,
+                title=f"{latest(key).title} every day",
+                instructions="Do it every evening, after dinner.",
+                rationale="Practice makes the skill available when it is needed.",
+                frequency="daily",
+                starts_on=start,
+                due_on=today + timedelta(days=7),
+                when_where="At the kitchen table",
+                barriers="Tired in the evenings",
+                if_then_plan="If I am tired, then I do the short version",
                 confidence=7,
             )
             for key in keys
@@ -124,7 +164,7 @@ def build_large():
         n = 0
         for offset in range(LARGE_DAYS - 1, -1, -1):
             day = today - timedelta(days=offset)
-            for assignment, key in zip(assignments, keys):
+            for assignment, key in zip(assignments, keys, strict=True):
                 entry = log(rng, assignment, key, busy.user, day, n)
                 if n % 8 == 0:
                     comment_add(entry=entry, author=therapist, body="Thank you, let's look at this on Thursday.")
@@ -135,10 +175,15 @@ def build_large():
                     assignment_review(assignment=assignment, reviewer=therapist, decision="keep", note="Going well.")
         for i, other in enumerate(others):
             assignment = assignment_create(
-                therapist=therapist, client=other, version=latest("journal"), title="Three good things",
+                therapist=therapist,
+                client=other,
+                version=latest("journal"),
+                title="Three good things",
                 instructions="Each evening, write three things that went well and why.",
                 rationale="Noticing what goes well balances the habit of scanning for threats.",
-                frequency="daily", starts_on=other.today() - timedelta(days=6), due_on=other.today() + timedelta(days=7),
+                frequency="daily",
+                starts_on=other.today() - timedelta(days=6),
+                due_on=other.today() + timedelta(days=7),
                 confidence=8,
             )
             for day_back in (2 + i % 4, 1):
@@ -155,7 +200,9 @@ def build_large():
 def find_small():
     therapist = User.objects.get(email="maya@example.org")
     client = Client.objects.get(user__email="jordan@example.org")
-    assignment = Assignment.objects.filter(client=client, template_version__template__builtin_key="thought-record").first()
+    assignment = Assignment.objects.filter(
+        client=client, template_version__template__builtin_key="thought-record"
+    ).first()
     # An entry with a comment thread if there is one, else the newest.
     thread = (
         Entry.objects.filter(assignment=assignment, comments__isnull=False).order_by("-occurred_on").first()
@@ -185,8 +232,8 @@ def main(name):
             "client_history": ["client", reverse("homework:client_history")],
             "client_assignment": ["client", reverse("homework:client_assignment", args=[assignment.code])],
             "log_form": ["client", reverse("homework:entry_new", args=[assignment.code])],
-            "therapist_client_list": ["therapist", reverse("practices:client_list")],
-            "therapist_client_detail": ["therapist", reverse("practices:client_detail", args=[client.code])],
+            "therapist_client_list": ["therapist", reverse("homework:client_list")],
+            "therapist_client_detail": ["therapist", reverse("homework:client_detail", args=[client.code])],
             "assignment_detail": ["therapist", reverse("homework:assignment_detail", args=[assignment.code])],
             "entry_detail": ["therapist", reverse("homework:entry_detail", args=[entry.code])],
         },

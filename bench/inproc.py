@@ -139,9 +139,11 @@ def profile(info, targets):
         profiler.disable()
         stats = pstats.Stats(profiler)
         total = stats.total_tt
-        print(f"--- profile: {target} ({who}, GET {path}): {plain_ms:.1f} ms per request in-process, "
-              f"{len(response.content) / 1024:.1f} KB of HTML ({PROFILE_REQUESTS} requests; percentages "
-              f"from cProfile, which slows everything down about {1000 * total / PROFILE_REQUESTS / plain_ms:.1f}x)")
+        print(
+            f"--- profile: {target} ({who}, GET {path}): {plain_ms:.1f} ms per request in-process, "
+            f"{len(response.content) / 1024:.1f} KB of HTML ({PROFILE_REQUESTS} requests; percentages "
+            f"from cProfile, which slows everything down about {1000 * total / PROFILE_REQUESTS / plain_ms:.1f}x)"
+        )
         rows = []
         for (filename, line, func), (_cc, ncalls, tottime, cumtime, _callers) in stats.stats.items():
             rows.append((cumtime, tottime, ncalls, filename, line, func))
@@ -154,15 +156,19 @@ def profile(info, targets):
                 print(f"    {100 * cum / total:5.1f}%  {calls / PROFILE_REQUESTS:7.0f} calls/req  {label}")
         print("  templates (inclusive wall time per request, calls per request):")
         for name, (seconds, calls) in sorted(templates.times.items(), key=lambda kv: -kv[1][0])[:6]:
-            print(f"    {1000 * seconds / PROFILE_REQUESTS:6.1f} ms {calls / PROFILE_REQUESTS:5.0f}x  {name}"
-                  f"  ({100 * seconds / PROFILE_REQUESTS / (templated_ms / 1000):.0f}% of the request)")
+            print(
+                f"    {1000 * seconds / PROFILE_REQUESTS:6.1f} ms {calls / PROFILE_REQUESTS:5.0f}x  {name}"
+                f"  ({100 * seconds / PROFILE_REQUESTS / (templated_ms / 1000):.0f}% of the request)"
+            )
 
         def show(title, picked, key, limit, total=total):
             print(f"  {title}")
             print(f"    {'cum %':>6} {'self %':>6} {'calls/req':>9}  where")
             for cumtime, tottime, ncalls, filename, line, func in sorted(picked, key=key, reverse=True)[:limit]:
-                print(f"    {100 * cumtime / total:6.1f} {100 * tottime / total:6.1f} "
-                      f"{ncalls / PROFILE_REQUESTS:9.0f}  {where_of(filename, line)} {func}")
+                print(
+                    f"    {100 * cumtime / total:6.1f} {100 * tottime / total:6.1f} "
+                    f"{ncalls / PROFILE_REQUESTS:9.0f}  {where_of(filename, line)} {func}"
+                )
 
         project = [row for row in rows if is_project(row[3]) and "/bench/" not in row[3]]
         show("project code, by cumulative time:", project, key=lambda row: row[0], limit=12)

@@ -55,7 +55,10 @@ class Person:
         body = urllib.parse.urlencode(
             {"csrfmiddlewaretoken": match.group(1).decode(), "login": email, "password": password}
         )
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "Referer": f"http://{HOST}:{self.port}/accounts/login/"}
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": f"http://{HOST}:{self.port}/accounts/login/",
+        }
         status, location, _ = self.request("POST", "/accounts/login/", body=body, headers=headers)
         if status != 302 or "sessionid" not in self.cookies:
             raise RuntimeError(f"signing in as {email} failed: {status} (redirect to {location!r})")

@@ -145,7 +145,9 @@ def run(env, *args, stdin=None):
         [PY, *args], check=False, cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=600
     )
     if result.returncode != 0:
-        raise BenchError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout[-2000:]}{result.stderr[-4000:]}")
+        raise BenchError(
+            f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout[-2000:]}{result.stderr[-4000:]}"
+        )
     return result.stdout
 
 
@@ -155,11 +157,29 @@ class Server:
     def __init__(self, env, port, logfile):
         self.port = port
         self.logfile = logfile
-        self.log = open(logfile, "wb")
+        self.log = open(logfile, "wb")  # noqa: SIM115 (open for the server's lifetime; closed in stop())
         self.proc = subprocess.Popen(
-            [GUNICORN, "between.wsgi", "-w", "2", "--threads", "1", "-b", f"127.0.0.1:{port}",
-             "--timeout", "120", "--graceful-timeout", "5", "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                GUNICORN,
+                "between.wsgi",
+                "-w",
+                "2",
+                "--threads",
+                "1",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "120",
+                "--graceful-timeout",
+                "5",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def wait_ready(self, timeout=30):
@@ -205,8 +225,10 @@ def prepare(dataset, env, first):
     say(f"[{dataset}] building the dataset through the app's write functions ...")
     info = json.loads(run(env, "bench/dataset.py", dataset).strip().splitlines()[-1])
     counts = info["counts"]
-    say(f"[{dataset}] {counts['clients']} clients; the measured client has {counts['assignments']} assignments, "
-        f"{counts['entries']} entries, {counts['comments']} comments (built in {info['seconds']} s)")
+    say(
+        f"[{dataset}] {counts['clients']} clients; the measured client has {counts['assignments']} assignments, "
+        f"{counts['entries']} entries, {counts['comments']} comments (built in {info['seconds']} s)"
+    )
     return info
 
 
@@ -233,8 +255,10 @@ def bench_dataset(db, dataset, env, port, workdir, info):
                 result["errors"] = warm["errors"] + result["errors"]
                 errors = result["errors"]
                 mark = f"  ERRORS: {len(errors)} ({', '.join(sorted(set(map(str, errors)))[:3])})" if errors else ""
-                say(f"[{dataset}] c={concurrency} {target:<24} {result['rps']:8.1f} rps  p95 {result['p95_ms']:7.1f} ms  "
-                    f"n={result['completed']}{mark}")
+                say(
+                    f"[{dataset}] c={concurrency} {target:<24} {result['rps']:8.1f} rps  p95 {result['p95_ms']:7.1f} ms  "
+                    f"n={result['completed']}{mark}"
+                )
                 if target == FLOOR:
                     floors.append(result)
                 else:
@@ -242,22 +266,24 @@ def bench_dataset(db, dataset, env, port, workdir, info):
             floor = max(floors, key=lambda result: result["rps"])
             floor["errors"] = [error for result in floors for error in result["errors"]]
             for target, path, result in [(FLOOR, info["targets"][FLOOR][1], floor), *group]:
-                rows.append({
-                    "db": db,
-                    "dataset": dataset,
-                    "target": target,
-                    "concurrency": concurrency,
-                    "rps": round(result["rps"], 1),
-                    "p50_ms": round(result["p50_ms"], 1),
-                    "p95_ms": round(result["p95_ms"], 1),
-                    "queries": sizes[target]["queries"],
-                    "ratio_to_floor": round(result["rps"] / floor["rps"], 3) if floor["rps"] else 0.0,
-                    # Not written to results.json:
-                    "_kb": round(sizes[target]["bytes"] / 1024, 1),
-                    "_n": result["completed"],
-                    "_errors": result["errors"],
-                    "_path": path,
-                })
+                rows.append(
+                    {
+                        "db": db,
+                        "dataset": dataset,
+                        "target": target,
+                        "concurrency": concurrency,
+                        "rps": round(result["rps"], 1),
+                        "p50_ms": round(result["p50_ms"], 1),
+                        "p95_ms": round(result["p95_ms"], 1),
+                        "queries": sizes[target]["queries"],
+                        "ratio_to_floor": round(result["rps"] / floor["rps"], 3) if floor["rps"] else 0.0,
+                        # Not written to results.json:
+                        "_kb": round(sizes[target]["bytes"] / 1024, 1),
+                        "_n": result["completed"],
+                        "_errors": result["errors"],
+                        "_path": path,
+                    }
+                )
         if any(row["_errors"] for row in rows):
             say(server.tail())
     finally:
@@ -294,8 +320,10 @@ def badly_missed(rows):
 
 
 def table(rows):
-    head = (f"{'db':<10} {'dataset':<7} {'c':>2} {'target':<24} {'rps':>8} {'p50 ms':>8} {'p95 ms':>8} "
-            f"{'queries':>7} {'KB':>6} {'ratio':>6} {'goal':>5}  verdict")
+    head = (
+        f"{'db':<10} {'dataset':<7} {'c':>2} {'target':<24} {'rps':>8} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'queries':>7} {'KB':>6} {'ratio':>6} {'goal':>5}  verdict"
+    )
     lines = [head, "-" * len(head)]
     for row in rows:
         goal = row["_goal"]
@@ -325,12 +353,20 @@ def main():
     RESULTS.unlink(missing_ok=True)  # a broken run must not leave the previous numbers looking current
     pg_url = outer_database_url()
     db = "postgresql" if pg_url else "sqlite"
-    say(f"Between benchmarks on {db}: gunicorn -w 2 (sync), {REQUESTS} requests or {SECONDS:g} s per page and "
-        f"concurrency {CONCURRENCY}, datasets {DATASETS}.")
+    say(
+        f"Between benchmarks on {db}: gunicorn -w 2 (sync), {REQUESTS} requests or {SECONDS:g} s per page and "
+        f"concurrency {CONCURRENCY}, datasets {DATASETS}."
+    )
     cores, load_before = os.cpu_count() or 1, os.getloadavg()[0]
     busy = load_before > 0.5 * cores
-    say(f"Machine: {cores} cores, load average {load_before:.1f} before the run"
-        + (" (BUSY: other work competes with the server and the load generator; the numbers are noisy)." if busy else "."))
+    say(
+        f"Machine: {cores} cores, load average {load_before:.1f} before the run"
+        + (
+            " (BUSY: other work competes with the server and the load generator; the numbers are noisy)."
+            if busy
+            else "."
+        )
+    )
     rows, profiles = [], []
     with tempfile.TemporaryDirectory(prefix="between-bench-") as tmp:
         for index, dataset in enumerate(DATASETS):
@@ -354,8 +390,10 @@ def main():
                 if PROFILE and last and not any(row["_errors"] for row in rows):
                     worst = badly_missed(rows)[:PROFILE]
                     if worst:
-                        say(f"[{dataset}] profiling in-process the pages that miss their goal by half or more: "
-                            f"{', '.join(worst)}")
+                        say(
+                            f"[{dataset}] profiling in-process the pages that miss their goal by half or more: "
+                            f"{', '.join(worst)}"
+                        )
                         profiles.append(run(env, "bench/inproc.py", "profile", *worst, stdin=json.dumps(info)))
             finally:
                 if pg_url:
@@ -370,19 +408,25 @@ def main():
     errors = [row for row in rows if row["_errors"]]
     misses = [row for row in rows if row["_goal"] is not None and row["ratio_to_floor"] < row["_goal"]]
     say()
-    say(f"Load generator and server share the machine ({cores} cores). Load average {load_before:.1f} before, "
-        f"{os.getloadavg()[0]:.1f} after{'; the machine was busy before the run, so compare with care' if busy else ''}.")
+    say(
+        f"Load generator and server share the machine ({cores} cores). Load average {load_before:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after{'; the machine was busy before the run, so compare with care' if busy else ''}."
+    )
     if misses:
         say("Pages under DESIGN.md's goal (heaviest page >= 10% of the /healthz rps, the rest >= 30%):")
         for row in misses:
-            say(f"  {row['dataset']}/c={row['concurrency']} {row['target']}: {row['ratio_to_floor']:.1%} "
-                f"of the floor (goal {row['_goal']:.0%}), GET {row['_path']}")
+            say(
+                f"  {row['dataset']}/c={row['concurrency']} {row['target']}: {row['ratio_to_floor']:.1%} "
+                f"of the floor (goal {row['_goal']:.0%}), GET {row['_path']}"
+            )
     else:
         say("Every page meets DESIGN.md's goal (heaviest page >= 10% of the /healthz rps, the rest >= 30%).")
     if errors:
         for row in errors:
-            say(f"ERROR {row['dataset']}/c={row['concurrency']} {row['target']}: {len(row['_errors'])} "
-                f"non-200 answers, e.g. {row['_errors'][:3]}")
+            say(
+                f"ERROR {row['dataset']}/c={row['concurrency']} {row['target']}: {len(row['_errors'])} "
+                f"non-200 answers, e.g. {row['_errors'][:3]}"
+            )
         say("Run broken: bench/results.json not written.")
         return 1
     runs = [{key: value for key, value in row.items() if not key.startswith("_")} for row in rows]

@@ -109,7 +109,6 @@ INSTALLED_APPS = [
     "accounts",
     "practices",
     "homework",
-    "insights",
     "notifications",
     "audit",
     "api",

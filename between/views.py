@@ -21,7 +21,7 @@ def healthz(request):
 def home(request):
     """Send each person to their own start page."""
     if membership_for(request.user) is not None:
-        return redirect("practices:client_list")
+        return redirect("homework:client_list")
     if client_profile_for(request.user) is not None:
         return redirect("homework:client_home")
     return render(request, "no_access.html", status=403)

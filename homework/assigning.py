@@ -9,9 +9,8 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.record import record
+from homework.events import assignment_created
 from homework.models import Assignment, AssignmentReview, AssignmentStatus, Entry, Frequency, ReviewDecision
-from notifications.models import MessageKind
-from notifications.outbox import enqueue
 
 # What a therapist may set when assigning or revising; everything else is the system's.
 TAILORED_FIELDS = (
@@ -72,12 +71,7 @@ def assignment_create(*, therapist, client, version, **fields):
     with transaction.atomic():
         assignment = Assignment.objects.create(client=client, assigned_by=therapist, template_version=version, **fields)
         record(actor=therapist, action=AuditAction.CREATE, obj=assignment, client=client)
-        enqueue(
-            recipient=client.user,
-            kind=MessageKind.NEW_ASSIGNMENT,
-            key=assignment.code,
-            context={"assignment": assignment.code},
-        )
+        assignment_created.send(sender=Assignment, assignment=assignment)
     return assignment
 
 
@@ -95,7 +89,9 @@ def assignment_update(*, assignment, expected_version, actor=None, **fields):
         if changed != 1:
             raise StaleEdit(assignment.code)
         assignment.refresh_from_db()
-        record(actor=actor or assignment.assigned_by, action=AuditAction.UPDATE, obj=assignment, client=assignment.client)
+        record(
+            actor=actor or assignment.assigned_by, action=AuditAction.UPDATE, obj=assignment, client=assignment.client
+        )
     return assignment
 
 
@@ -117,4 +113,3 @@ def assignment_review(*, assignment, reviewer, decision, note=""):
             assignment.refresh_from_db(fields=["status", "version", "updated_at"])
         record(actor=reviewer, action=AuditAction.UPDATE, obj=assignment, client=assignment.client)
     return review
-

@@ -8,7 +8,7 @@ exercise item's linkId (a therapist's own template may well have an item called 
 from django import forms
 from django.utils.formats import date_format
 
-from homework.models import HELPFULNESS_LABELS, DifficultyRating, Outcome, SkipReason
+from homework.models import FeltDifficulty, Helpfulness, Outcome, SkipReason
 from homework.recording import COMMENT_MAX, NOTE_MAX
 
 PREFIX = "log"
@@ -39,14 +39,14 @@ class EntryMetaForm(forms.Form):
     )
     helpfulness = forms.TypedChoiceField(
         label="How helpful was it?",
-        choices=[(value, f"{value} – {label}") for value, label in HELPFULNESS_LABELS.items()],
+        choices=[(value, f"{value} – {label}") for value, label in Helpfulness.choices],
         coerce=int,
         empty_value=None,
         widget=forms.RadioSelect,
         required=False,
     )
     difficulty = forms.ChoiceField(
-        label="How hard was it?", choices=DifficultyRating.choices, widget=forms.RadioSelect, required=False
+        label="How hard was it?", choices=FeltDifficulty.choices, widget=forms.RadioSelect, required=False
     )
     wants_to_discuss = forms.BooleanField(label="I want to talk about this in my next session", required=False)
     comment = forms.CharField(

@@ -1,9 +1,9 @@
 """Client pages: what to do today, an assignment written down, logging a practice, history.
 
 Every view is for the signed-in client only (client_required) and reaches assignments and
-entries through practices.access, which answers 404 for anything that is not the client's own.
-Lists are filtered on request.client, which the same door resolved. Each page runs a fixed
-number of queries however many assignments and entries the client has.
+entries through homework.access, which answers 404 for anything that is not the client's own
+and records each read. Each page runs a fixed number of queries however many assignments and
+entries the client has.
 """
 
 from collections import defaultdict
@@ -17,15 +17,19 @@ from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.decorators import client_required
-from audit.models import AuditAction
-from audit.record import record
 from homework import scheduling
+from homework.access import (
+    NEWEST_FIRST,
+    entries_for_client,
+    get_assignment_for_client,
+    get_entry_for_client,
+    open_assignments_for_client,
+)
 from homework.client_forms import CommentForm, EntryEditForm, EntryMetaForm
 from homework.items import AnswersInvalid, answer_rows, answers_form_class, initial_from_answers
-from homework.models import Assignment, AssignmentStatus, Comment, Entry, Frequency
+from homework.models import AssignmentStatus, Comment, Entry, Frequency
 from homework.recording import EntryLocked, StaleEdit, comment_add, entry_record, entry_update
-from practices.access import get_assignment_for_client, get_entry_for_client
+from practices.decorators import client_required
 from practices.models import Appointment
 
 SAVED = "Saved. Thank you for doing this."
@@ -53,8 +57,8 @@ ENTRY_ROW_FIELDS = (
 
 
 def _entry_rows(queryset):
-    """Entries newest first, with the columns a list shows."""
-    return queryset.select_related("assignment").only(*ENTRY_ROW_FIELDS).order_by("-occurred_on", "-created_at", "-pk")
+    """The columns a list of entries shows (the door already ordered them)."""
+    return queryset.select_related("assignment").only(*ENTRY_ROW_FIELDS)
 
 
 # --- Pages -------------------------------------------------------------------------------------
@@ -66,22 +70,20 @@ def client_home(request):
     client = request.client
     today = client.today()
     assignments = list(
-        Assignment.objects.active()
-        .filter(client=client)
-        .defer("instructions", "rationale", "barriers", "if_then_plan")
-        .order_by("due_on", "created_at")
+        open_assignments_for_client(request.user, request=request).defer(
+            "instructions", "rationale", "barriers", "if_then_plan"
+        )
     )
     # What the schedule needs: this week's entries (times a week counts from Monday) and any
     # practice of a one-off exercise. Dates and outcomes only, so no free text is decrypted.
     monday = today - timedelta(days=today.weekday())
-    entries = Entry.objects.filter(
+    logged = entries_for_client(request.user, request=request)
+    entries = logged.filter(
         Q(occurred_on__gte=monday) | Q(assignment__frequency=Frequency.ONCE, outcome__in=scheduling.PRACTISED),
-        assignment__client=client,
         assignment__status=AssignmentStatus.ACTIVE,
     ).only("assignment_id", "occurred_on", "outcome")
-    recent = list(_entry_rows(Entry.objects.filter(assignment__client=client))[:RECENT_ON_HOME])
+    recent = list(_entry_rows(logged)[:RECENT_ON_HOME])
     next_appointment = Appointment.objects.filter(client=client).upcoming().first()
-    record(actor=request.user, action=AuditAction.READ, obj=client, client=client, request=request)
     return render(
         request,
         "homework/client/home.html",
@@ -99,7 +101,7 @@ def client_home(request):
 @require_GET
 def client_assignment(request, code):
     assignment = get_assignment_for_client(request.user, code, request=request)
-    entries = list(_entry_rows(assignment.entries.all())[: ASSIGNMENT_ENTRIES_SHOWN + 1])
+    entries = list(_entry_rows(assignment.entries.order_by(*NEWEST_FIRST))[: ASSIGNMENT_ENTRIES_SHOWN + 1])
     return render(
         request,
         "homework/client/assignment.html",
@@ -109,7 +111,7 @@ def client_assignment(request, code):
             "goal": assignment.goal,
             "entries": entries[:ASSIGNMENT_ENTRIES_SHOWN],
             "more_entries": len(entries) > ASSIGNMENT_ENTRIES_SHOWN,
-            "can_log": _loggable(assignment, request.client.today()),
+            "can_log": assignment.has_started_by(request.client.today()),
         },
     )
 
@@ -119,7 +121,7 @@ def client_assignment(request, code):
 def entry_new(request, code):
     assignment = get_assignment_for_client(request.user, code, request=request)
     today = request.client.today()
-    if not _loggable(assignment, today):
+    if not assignment.has_started_by(today):
         context = {"assignment": assignment, "today": today}
         return render(request, "homework/client/not_loggable.html", context, status=409)
 
@@ -156,10 +158,9 @@ def client_history(request):
     comment_count = (
         Comment.objects.filter(entry=OuterRef("pk")).order_by().values("entry").annotate(n=Count("pk")).values("n")
     )
-    entries = _entry_rows(Entry.objects.filter(assignment__client=client))
+    entries = _entry_rows(entries_for_client(request.user, request=request))
     entries = entries.annotate(comment_count=Subquery(comment_count))
     page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    record(actor=request.user, action=AuditAction.READ, obj=client, client=client, request=request)
     return render(request, "homework/client/history.html", {"client": client, "page": page})
 
 
@@ -251,10 +252,6 @@ def entry_edit(request, code):
 
 
 # --- Helpers -----------------------------------------------------------------------------------
-
-
-def _loggable(assignment, today):
-    return assignment.status == AssignmentStatus.ACTIVE and assignment.starts_on <= today
 
 
 def _answers_form(assignment, *, data=None, initial=None, optional=False):

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from homework.models import WEEKDAY_NAMES, Difficulty, Frequency, ReviewDecision
+from homework.models import WEEKDAY_NAMES, ExpectedDifficulty, Frequency, ReviewDecision
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT_LIMIT = 4000
@@ -29,7 +29,11 @@ class AssignmentForm(forms.Form):
     )
     frequency = forms.ChoiceField(label="How often", choices=Frequency.choices, widget=forms.RadioSelect)
     times_per_week = forms.IntegerField(
-        label="Times a week", required=False, min_value=1, max_value=7, help_text="Only for “a number of times a week” (1–7)."
+        label="Times a week",
+        required=False,
+        min_value=1,
+        max_value=7,
+        help_text="Only for “a number of times a week” (1–7).",
     )
     weekdays = forms.TypedMultipleChoiceField(
         label="On these weekdays",
@@ -45,7 +49,7 @@ class AssignmentForm(forms.Form):
     barriers = _text("What might get in the way", rows=2)
     if_then_plan = _text("If-then plan", rows=2, help_text="If (the barrier) happens, then I will …")
     expected_difficulty = forms.ChoiceField(
-        label="Expected difficulty", choices=Difficulty.choices, initial=Difficulty.MODERATE
+        label="Expected difficulty", choices=ExpectedDifficulty.choices, initial=ExpectedDifficulty.MODERATE
     )
     confidence = forms.IntegerField(
         label="Client's confidence they will do it (0–10)",
@@ -63,7 +67,11 @@ class AssignmentForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         frequency = cleaned.get("frequency")
-        if frequency == Frequency.TIMES_PER_WEEK and not cleaned.get("times_per_week") and "times_per_week" not in self.errors:
+        if (
+            frequency == Frequency.TIMES_PER_WEEK
+            and not cleaned.get("times_per_week")
+            and "times_per_week" not in self.errors
+        ):
             self.add_error("times_per_week", "Say how many times a week (1–7).")
         if frequency == Frequency.WEEKDAYS and not cleaned.get("weekdays"):
             self.add_error("weekdays", "Tick at least one weekday.")

@@ -69,9 +69,6 @@ class TemplateVersion(models.Model):
     def __str__(self):
         return f"{self.title} v{self.number}"
 
-    def is_in_use(self):
-        return self.assignments.exists()
-
     def save(self, *args, **kwargs):
         # What a client answered must keep meaning what it meant: edits make a new version.
         if self.pk and self.is_in_use():
@@ -83,6 +80,9 @@ class TemplateVersion(models.Model):
             raise ValidationError("This template version is in use and cannot be deleted.")
         return super().delete(*args, **kwargs)
 
+    def is_in_use(self):
+        return self.assignments.exists()
+
 
 class Frequency(models.TextChoices):
     ONCE = "once", "Once"
@@ -91,7 +91,9 @@ class Frequency(models.TextChoices):
     WEEKDAYS = "weekdays", "On chosen weekdays"
 
 
-class Difficulty(models.TextChoices):
+class ExpectedDifficulty(models.TextChoices):
+    """How hard the therapist expects the exercise to be for this client, when assigning."""
+
     EASY = "easy", "Easy"
     MODERATE = "moderate", "Moderate"
     CHALLENGING = "challenging", "Challenging"
@@ -129,7 +131,9 @@ class Assignment(models.Model):
     weekdays = models.JSONField(default=list, blank=True)  # 0 = Monday ... 6 = Sunday
     starts_on = models.DateField()
     due_on = models.DateField()
-    expected_difficulty = models.CharField(max_length=20, choices=Difficulty.choices, default=Difficulty.MODERATE)
+    expected_difficulty = models.CharField(
+        max_length=20, choices=ExpectedDifficulty.choices, default=ExpectedDifficulty.MODERATE
+    )
     confidence = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -142,9 +146,11 @@ class Assignment(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(confidence__lte=10), name="homework_assignment_confidence_0_10"),
-            models.CheckConstraint(condition=Q(due_on__gte=models.F("starts_on")), name="homework_assignment_due_after_start"),
             models.CheckConstraint(
-                condition=~Q(frequency="times_per_week") | Q(times_per_week__gte=1, times_per_week__lte=7),
+                condition=Q(due_on__gte=models.F("starts_on")), name="homework_assignment_due_after_start"
+            ),
+            models.CheckConstraint(
+                condition=~Q(frequency=Frequency.TIMES_PER_WEEK) | Q(times_per_week__gte=1, times_per_week__lte=7),
                 name="homework_assignment_times_per_week_1_7",
             ),
         ]
@@ -156,6 +162,18 @@ class Assignment(models.Model):
     @property
     def kind(self):
         return self.template_version.template.kind
+
+    @property
+    def is_active(self):
+        return self.status == AssignmentStatus.ACTIVE
+
+    def is_open_on(self, day):
+        """Whether the client can practise this assignment on `day` (a date in their zone)."""
+        return self.is_active and self.starts_on <= day <= self.due_on
+
+    def has_started_by(self, day):
+        """Active and started: a practice can be logged (catching up after the due date too)."""
+        return self.is_active and self.starts_on <= day
 
     def frequency_label(self):
         if self.frequency == Frequency.TIMES_PER_WEEK:
@@ -183,7 +201,9 @@ class SkipReason(models.TextChoices):
     OTHER = "other", "Something else"
 
 
-class DifficultyRating(models.TextChoices):
+class FeltDifficulty(models.TextChoices):
+    """How hard one practice felt to the client, as they logged it."""
+
     TOO_EASY = "too_easy", "Too easy"
     EASY = "easy", "Easy"
     ABOUT_RIGHT = "about_right", "About right"
@@ -191,7 +211,33 @@ class DifficultyRating(models.TextChoices):
     TOO_HARD = "too_hard", "Too hard"
 
 
-HELPFULNESS_LABELS = {0: "Not at all", 1: "A little", 2: "Somewhat", 3: "Quite", 4: "Very"}
+class Helpfulness(models.IntegerChoices):
+    NOT_AT_ALL = 0, "Not at all"
+    A_LITTLE = 1, "A little"
+    SOMEWHAT = 2, "Somewhat"
+    QUITE = 3, "Quite"
+    VERY = 4, "Very"
+
+
+class EntryQuerySet(models.QuerySet):
+    def practised(self):
+        """Done or partly done: what counts as practice."""
+        return self.filter(outcome__in=(Outcome.DONE, Outcome.PARTLY))
+
+    def skipped(self):
+        return self.filter(outcome=Outcome.SKIPPED)
+
+    def unreviewed(self):
+        return self.filter(reviewed_at__isnull=True)
+
+    def reviewed(self):
+        return self.filter(reviewed_at__isnull=False)
+
+    def flagged_for_risk(self):
+        return self.filter(risk_flag=True)
+
+    def to_discuss(self):
+        return self.filter(wants_to_discuss=True)
 
 
 class Entry(models.Model):
@@ -204,8 +250,8 @@ class Entry(models.Model):
     skip_reason = models.CharField(max_length=32, choices=SkipReason.choices, blank=True)
     skip_note = EncryptedTextField(blank=True)
     answers = EncryptedJSONField(default=dict)
-    helpfulness = models.PositiveSmallIntegerField(null=True, blank=True)
-    difficulty = models.CharField(max_length=20, choices=DifficultyRating.choices, blank=True)
+    helpfulness = models.PositiveSmallIntegerField(choices=Helpfulness.choices, null=True, blank=True)
+    difficulty = models.CharField(max_length=20, choices=FeltDifficulty.choices, blank=True)
     wants_to_discuss = models.BooleanField(default=False)
     score = models.PositiveIntegerField(null=True, blank=True)
     severity = models.CharField(max_length=40, blank=True)
@@ -215,16 +261,19 @@ class Entry(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
+    objects = EntryQuerySet.as_manager()
+
     class Meta:
         ordering = ["-occurred_on", "-created_at"]
         verbose_name_plural = "entries"
         constraints = [
             models.CheckConstraint(
-                condition=Q(helpfulness__isnull=True) | Q(helpfulness__lte=4), name="homework_entry_helpfulness_0_4"
+                condition=Q(helpfulness__isnull=True) | Q(helpfulness__lte=Helpfulness.VERY),
+                name="homework_entry_helpfulness_0_4",
             ),
             # A skipped practice always says why, so the therapist can act on the barrier.
             models.CheckConstraint(
-                condition=~Q(outcome="skipped") | ~Q(skip_reason=""), name="homework_entry_skip_has_reason"
+                condition=~Q(outcome=Outcome.SKIPPED) | ~Q(skip_reason=""), name="homework_entry_skip_has_reason"
             ),
         ]
         indexes = [models.Index(fields=["assignment", "occurred_on"], name="homework_entry_assignment_day")]
@@ -236,8 +285,9 @@ class Entry(models.Model):
     def is_editable_by_client(self):
         return self.reviewed_at is None
 
-    def helpfulness_label(self):
-        return HELPFULNESS_LABELS.get(self.helpfulness, "")
+    @property
+    def is_skipped(self):
+        return self.outcome == Outcome.SKIPPED
 
 
 class Comment(models.Model):
@@ -251,6 +301,9 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+
+    def __str__(self):
+        return f"Comment {self.code}"
 
 
 class ReviewDecision(models.TextChoices):
@@ -272,3 +325,6 @@ class AssignmentReview(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_decision_display()} ({self.created_at:%Y-%m-%d})"

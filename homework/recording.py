@@ -18,11 +18,10 @@ from audit.models import AuditAction
 from audit.record import record
 from homework.items import validate_answers
 from homework.models import (
-    HELPFULNESS_LABELS,
-    AssignmentStatus,
     Comment,
-    DifficultyRating,
     Entry,
+    FeltDifficulty,
+    Helpfulness,
     Outcome,
     SkipReason,
 )
@@ -72,9 +71,9 @@ def _checked_meta(*, assignment, earliest, outcome, occurred_on, skip_reason, sk
         errors["occurred_on"] = "This date is in the future."
     elif occurred_on < earliest:
         errors["occurred_on"] = f"This exercise started on {date_format(earliest, 'j F Y')}."
-    if helpfulness is not None and helpfulness not in HELPFULNESS_LABELS:
+    if helpfulness is not None and helpfulness not in Helpfulness.values:
         errors["helpfulness"] = "Helpfulness is a number from 0 to 4."
-    if difficulty and difficulty not in DifficultyRating.values:
+    if difficulty and difficulty not in FeltDifficulty.values:
         errors["difficulty"] = "Choose one of the difficulty options."
     if errors:
         raise ValidationError(errors)
@@ -94,8 +93,19 @@ def _checked_answers(version, outcome, answers):
     return answers, score_answers(version, answers)
 
 
-def _entry_fields(*, assignment, earliest, outcome, occurred_on, answers, skip_reason, skip_note,
-                  helpfulness, difficulty, wants_to_discuss):
+def _entry_fields(
+    *,
+    assignment,
+    earliest,
+    outcome,
+    occurred_on,
+    answers,
+    skip_reason,
+    skip_note,
+    helpfulness,
+    difficulty,
+    wants_to_discuss,
+):
     """Every rule an entry obeys, checked once for logging and editing alike.
 
     Returns the model fields to write and whether the answers raise a risk flag.
@@ -142,7 +152,7 @@ def entry_record(
 ) -> Entry:
     """Log one practice of an active assignment, with an optional first comment."""
     _check_client(assignment, client_user)
-    if assignment.status != AssignmentStatus.ACTIVE:
+    if not assignment.is_active:
         raise ValidationError("This exercise has been stopped; there is nothing to log.")
     fields, risk = _entry_fields(
         assignment=assignment,

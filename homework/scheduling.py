@@ -7,7 +7,7 @@ functions read only the objects they are given.
 
 from datetime import date, timedelta
 
-from homework.models import AssignmentStatus, Frequency, Outcome
+from homework.models import Frequency, Outcome
 
 TO_DO = "to_do"
 DONE = "done"  # something was logged for today, whatever its outcome
@@ -52,7 +52,7 @@ def planned_count(assignment, start: date, end: date) -> int:
 def is_due_on(assignment, day: date, done_dates=()) -> bool:
     """Whether the client should practise on `day`, given the dates of their done or partly
     done entries (one date per entry, so two practices on one day count twice)."""
-    if not _is_open(assignment, day):
+    if not assignment.is_open_on(day):
         return False
     if assignment.frequency == Frequency.ONCE:
         return not done_dates
@@ -69,7 +69,7 @@ def todays_plan(assignments, entries_by_assignment, today: date) -> list[tuple]:
     order given. `entries_by_assignment` maps assignment pk to its entries."""
     plan = []
     for assignment in assignments:
-        if not _is_open(assignment, today):
+        if not assignment.is_open_on(today):
             continue
         entries = entries_by_assignment.get(assignment.pk, ())
         if any(entry.occurred_on == today for entry in entries):
@@ -77,16 +77,6 @@ def todays_plan(assignments, entries_by_assignment, today: date) -> list[tuple]:
         elif is_due_on(assignment, today, [entry.occurred_on for entry in entries if entry.outcome in PRACTISED]):
             plan.append((assignment, TO_DO))
     return plan
-
-
-def upcoming(assignments, today: date) -> list:
-    """Active assignments that have not started yet, soonest first."""
-    later = [a for a in assignments if a.status == AssignmentStatus.ACTIVE and a.starts_on > today]
-    return sorted(later, key=lambda assignment: assignment.starts_on)
-
-
-def _is_open(assignment, day):
-    return assignment.status == AssignmentStatus.ACTIVE and assignment.starts_on <= day <= assignment.due_on
 
 
 def _monday(day):

@@ -5,6 +5,8 @@ the score is the sum of the chosen options' codes (or of integer answers), and b
 inclusive. Risk comes from items, not scoring: any answer above an item's `riskIfAbove`.
 """
 
+from itertools import pairwise
+
 from django.core.exceptions import ValidationError
 
 
@@ -47,7 +49,7 @@ def validate_scoring(items, scoring) -> None:
     if not all(_is_band(band) for band in bands):
         raise ValidationError("Each band is [low, high, label] with whole numbers, low ≤ high.")
     ordered = sorted(bands)
-    if any(previous[1] >= following[0] for previous, following in zip(ordered, ordered[1:])):
+    if any(previous[1] >= following[0] for previous, following in pairwise(ordered)):
         raise ValidationError("Score bands overlap.")
 
 

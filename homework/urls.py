@@ -5,6 +5,8 @@ from homework import client_views, views
 app_name = "homework"
 urlpatterns = [
     # Therapist pages
+    path("clients/", views.client_list, name="client_list"),
+    path("clients/<code:code>/", views.client_detail, name="client_detail"),
     path("library/", views.template_list, name="template_list"),
     path("library/<code:code>/", views.template_detail, name="template_detail"),
     path("clients/<code:client_code>/assign/", views.assign_choose, name="assign_choose"),

@@ -1,8 +1,9 @@
-"""Therapist pages: the exercise library, assigning, an assignment's page with its review, and
-one entry with its comment thread.
+"""Therapist pages: the client list and a client's page, the exercise library, assigning, an
+assignment's page with its review, and one entry with its comment thread.
 
-Client-scoped objects come only through practices.access; changes only through
-homework.assigning. Every page runs a fixed number of queries whatever the data size.
+Client-scoped objects come only through the doors (practices.access, homework.access); changes
+only through the write functions (homework.assigning, homework.recording). Every page runs a
+fixed number of queries whatever the data size.
 """
 
 from datetime import timedelta
@@ -10,29 +11,90 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import never_cache
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.decorators import therapist_required
 from homework import assigning
-from homework.forms import AssignmentEditForm, AssignmentForm, ReplyForm, ReviewForm
-from homework.items import answer_rows, answers_form_class
-from homework.recording import comment_add
-from homework.models import Assignment, Comment, ExerciseKind, Frequency, ReviewDecision, TemplateVersion
-from insights.adherence import adherence_from_counts, logged_outcomes
-from practices.access import (
+from homework.access import (
+    assignments_of_client,
+    caseload_summary,
+    entries_of_assignment,
+    entries_of_client,
     get_assignment_for_therapist,
-    get_client_for_therapist,
     get_entry_for_therapist,
     get_template_for_therapist,
     templates_for_therapist,
 )
+from homework.adherence import adherence_from_counts, logged_outcomes
+from homework.forms import AssignmentEditForm, AssignmentForm, ReplyForm, ReviewForm
+from homework.items import answer_rows, answers_form_class
+from homework.models import Assignment, ExerciseKind, Frequency, ReviewDecision, TemplateVersion
+from homework.recording import comment_add
+from practices.access import former_clients, get_client_for_therapist
 from practices.clients import next_appointment_date
+from practices.decorators import therapist_required
 
+CLIENTS_PER_PAGE = 50
+RECENT_ENTRIES = 20
+PAST_APPOINTMENTS = 5
 ENTRIES_PER_PAGE = 20
+GET_POST = ["GET", "POST"]
 STALE_MESSAGE = "Someone changed this assignment meanwhile; your text is still below."
+
+
+# --- Caseload ---------------------------------------------------------------------------------------
+
+
+@therapist_required
+@require_GET
+def client_list(request):
+    if request.GET.get("former"):
+        former = Paginator(former_clients(request.user), CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+        return render(request, "homework/therapist/former_clients.html", {"page": former})
+    page = Paginator(caseload_summary(request.user), CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "homework/therapist/client_list.html", {"page": page})
+
+
+def _client_detail_context(request, client):
+    """Everything the client page shows, in a fixed number of queries (no per-row queries)."""
+    now = timezone.now()
+    today = client.today()
+    appointments = client.appointments.all()
+    assignments = list(
+        assignments_of_client(request.user, client, request=request)
+        .select_related("goal", "template_version__template")
+        .defer("instructions", "rationale", "when_where", "barriers", "if_then_plan")
+    )
+    logged = logged_outcomes(assignments, today)
+    for assignment in assignments:
+        assignment.adherence = adherence_from_counts(assignment, logged[assignment.pk], today)
+    recent = list(
+        entries_of_client(request.user, client, request=request)
+        .select_related("assignment")
+        .defer("answers", "skip_note", "assignment__instructions", "assignment__rationale",
+               "assignment__when_where", "assignment__barriers", "assignment__if_then_plan")
+        .annotate(comment_count=Count("comments"))[:RECENT_ENTRIES]
+    )  # fmt: skip
+    return {
+        "client": client,
+        "goals": list(client.goals.all()),
+        "upcoming": list(appointments.filter(starts_at__gte=now).order_by("starts_at")),
+        "past": list(appointments.filter(starts_at__lt=now).order_by("-starts_at")[:PAST_APPOINTMENTS]),
+        "active_assignments": [a for a in assignments if a.is_active],
+        "stopped_assignments": [a for a in assignments if not a.is_active],
+        "recent_entries": recent,
+        "recent_limit": RECENT_ENTRIES,
+    }
+
+
+@therapist_required
+@require_GET
+def client_detail(request, code):
+    client = get_client_for_therapist(request.user, code, request=request)
+    return render(request, "homework/therapist/client_detail.html", _client_detail_context(request, client))
 
 
 # --- Library ----------------------------------------------------------------------------------------
@@ -63,14 +125,14 @@ def _latest_version(template):
     return max(template.versions.all(), key=lambda version: version.number, default=None)
 
 
-@never_cache
 @therapist_required
+@require_GET
 def template_list(request):
     return render(request, "homework/therapist/template_list.html", {"groups": _library(request.user)})
 
 
-@never_cache
 @therapist_required
+@require_GET
 def template_detail(request, code):
     template = get_template_for_therapist(request.user, code)
     version = _latest_version(template)
@@ -80,15 +142,17 @@ def template_detail(request, code):
         for field in preview.fields.values():
             field.disabled = True
     return render(
-        request, "homework/therapist/template_detail.html", {"template": template, "version": version, "preview": preview}
+        request,
+        "homework/therapist/template_detail.html",
+        {"template": template, "version": version, "preview": preview},
     )
 
 
 # --- Assigning ----------------------------------------------------------------------------------------
 
 
-@never_cache
 @therapist_required
+@require_GET
 def assign_choose(request, client_code):
     client = get_client_for_therapist(request.user, client_code, request=request)
     return render(
@@ -111,8 +175,8 @@ def _assign_initial(client, version):
     }
 
 
-@never_cache
 @therapist_required
+@require_http_methods(GET_POST)
 def assign(request, client_code, template_code):
     client = get_client_for_therapist(request.user, client_code, request=request)
     template = get_template_for_therapist(request.user, template_code)
@@ -148,10 +212,7 @@ def _assignment_context(request, assignment, review_form=None):
     full entries with their comments, and the past reviews."""
     today = assignment.client.today()
     stats = adherence_from_counts(assignment, logged_outcomes([assignment], today)[assignment.pk], today)
-    comments = Comment.objects.select_related("author").order_by("created_at")
-    entries = assignment.entries.order_by("-occurred_on", "-created_at").prefetch_related(
-        Prefetch("comments", queryset=comments)
-    )
+    entries = entries_of_assignment(request.user, assignment, request=request)
     page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     items = assignment.template_version.items
     for entry in page:
@@ -166,15 +227,15 @@ def _assignment_context(request, assignment, review_form=None):
     }
 
 
-@never_cache
 @therapist_required
+@require_GET
 def assignment_detail(request, code):
     assignment = get_assignment_for_therapist(request.user, code, request=request)
     return render(request, "homework/therapist/assignment_detail.html", _assignment_context(request, assignment))
 
 
-@never_cache
 @therapist_required
+@require_http_methods(GET_POST)
 def assignment_edit(request, code):
     assignment = get_assignment_for_therapist(request.user, code, request=request)
     client = assignment.client
@@ -223,10 +284,11 @@ REVIEW_MESSAGES = {
 }
 
 
-@never_cache
 @therapist_required
+@require_http_methods(GET_POST)
 def assignment_review(request, code):
-    # Authorize before answering 405, so a stranger gets the same 404 as for a missing record.
+    # Authorize before answering 405 to a GET, so a stranger gets the same 404 as for a
+    # missing record.
     assignment = get_assignment_for_therapist(request.user, code, request=request)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -235,7 +297,10 @@ def assignment_review(request, code):
         context = _assignment_context(request, assignment, review_form=form)
         return render(request, "homework/therapist/assignment_detail.html", context, status=400)
     review = assigning.assignment_review(
-        assignment=assignment, reviewer=request.user, decision=form.cleaned_data["decision"], note=form.cleaned_data["note"]
+        assignment=assignment,
+        reviewer=request.user,
+        decision=form.cleaned_data["decision"],
+        note=form.cleaned_data["note"],
     )
     messages.success(request, REVIEW_MESSAGES[review.decision])
     if review.decision in (ReviewDecision.MODIFY, ReviewDecision.STEP_DOWN):
@@ -246,8 +311,8 @@ def assignment_review(request, code):
 # --- One entry ------------------------------------------------------------------------------------------
 
 
-@never_cache
 @therapist_required
+@require_http_methods(GET_POST)
 def entry_detail(request, code):
     entry = get_entry_for_therapist(request.user, code, request=request)
     form = ReplyForm(request.POST or None)

@@ -1,24 +1,20 @@
 """Who is in whose care: add and change clients, their goals and appointments.
 
 Write functions (keyword-only, one transaction each, audited at the point of change) that the
-therapist pages and the API both call, plus the caseload summary the client list shows.
+therapist pages and the API both call. What the client list shows of each client's homework
+is homework.access.caseload_summary.
 """
 
 import zoneinfo
-from datetime import timezone as dt_timezone
+from datetime import UTC
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Subquery
-from django.utils import timezone
 
 from accounts.invitations import invited_user_create
 from audit.models import AuditAction
 from audit.record import record
-from homework.models import Assignment, AssignmentStatus, Entry
-from notifications.models import MessageKind
-from notifications.outbox import enqueue
-from practices.access import caseload
+from practices.events import client_added
 from practices.models import Appointment, Client, Goal, validate_timezone
 
 EMAIL_TAKEN = "Someone already uses this email address in Between. Use another address for this client."
@@ -36,7 +32,7 @@ def local_to_aware(naive, tz_name):
     tz = zoneinfo.ZoneInfo(tz_name)
     naive = naive.replace(tzinfo=None)
     aware = naive.replace(tzinfo=tz)
-    if aware.astimezone(dt_timezone.utc).astimezone(tz).replace(tzinfo=None) != naive:
+    if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
         raise ValidationError(f"That time does not exist in {tz_name} (the clocks change). Choose another time.")
     return aware
 
@@ -48,44 +44,10 @@ def aware_to_local(value, tz_name):
 
 def default_timezone_for(therapist):
     """Most clients of one therapist live where the therapist works: reuse the newest client's zone."""
-    latest = Client.objects.filter(therapist=therapist).order_by("-created_at").values_list("timezone", flat=True).first()
+    latest = (
+        Client.objects.filter(therapist=therapist).order_by("-created_at").values_list("timezone", flat=True).first()
+    )
     return latest or "UTC"
-
-
-# --- Reads ------------------------------------------------------------------------------------------
-
-
-def caseload_summary(therapist):
-    """The therapist's active clients, each annotated in the same query with what the list shows.
-
-    Subqueries rather than joins, so counts do not multiply and the query count stays one
-    however many clients, assignments or entries there are.
-    """
-    now = timezone.now()
-    entries = Entry.objects.filter(assignment__client=OuterRef("pk"))
-    unreviewed = entries.filter(reviewed_at__isnull=True)
-    active_assignments = (
-        Assignment.objects.filter(client=OuterRef("pk"), status=AssignmentStatus.ACTIVE)
-        .order_by()
-        .values("client")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        caseload(therapist)
-        .annotate(
-            next_appointment=Subquery(
-                Appointment.objects.filter(client=OuterRef("pk"), starts_at__gte=now)
-                .order_by("starts_at")
-                .values("starts_at")[:1]
-            ),
-            active_assignments=Subquery(active_assignments),
-            latest_entry_on=Subquery(entries.order_by("-occurred_on").values("occurred_on")[:1]),
-            has_risk=Exists(unreviewed.filter(risk_flag=True)),
-            wants_to_discuss=Exists(unreviewed.filter(wants_to_discuss=True)),
-        )
-        .order_by("user__name", "pk")
-    )
 
 
 # --- Clients --------------------------------------------------------------------------------------------
@@ -105,7 +67,7 @@ def client_create(*, therapist, practice, name, email, timezone, next_appointmen
             record(actor=therapist, action=AuditAction.CREATE, obj=client, client=client)
             if next_appointment is not None:
                 appointment_create(actor=therapist, client=client, starts_at=next_appointment)
-            enqueue(recipient=user, kind=MessageKind.CLIENT_INVITATION, key=client.code, context={"client": client.code})
+            client_added.send(sender=Client, client=client)
     except IntegrityError as exc:
         # Two people adding the same address at once: the unique index decides, the form explains.
         raise ValidationError({"email": EMAIL_TAKEN}) from exc
@@ -178,4 +140,3 @@ def next_appointment_date(client):
     if upcoming is None:
         return None
     return upcoming.astimezone(client.tz).date()
-

@@ -116,3 +116,8 @@ class AppointmentForm(forms.Form):
         cleaned = super().clean()
         _localize(self, "starts_at", self.tz_name)
         return cleaned
+
+
+class InviteTherapistForm(forms.Form):
+    name = forms.CharField(max_length=150)
+    email = forms.EmailField(max_length=254)

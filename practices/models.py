@@ -44,6 +44,10 @@ class Membership(models.Model):
     def __str__(self):
         return f"{self.user} in {self.practice} ({self.role})"
 
+    @property
+    def is_owner(self):
+        return self.role == Role.OWNER
+
 
 class ClientQuerySet(models.QuerySet):
     def active(self):

@@ -4,12 +4,11 @@ from practices import views
 
 app_name = "practices"
 urlpatterns = [
-    path("clients/", views.client_list, name="client_list"),
     path("clients/new/", views.client_add, name="client_add"),
-    path("clients/<code:code>/", views.client_detail, name="client_detail"),
     path("clients/<code:code>/edit/", views.client_edit, name="client_edit"),
     path("clients/<code:code>/goals/new/", views.goal_add, name="goal_add"),
     path("goals/<code:code>/edit/", views.goal_edit, name="goal_edit"),
     path("clients/<code:code>/appointments/new/", views.appointment_add, name="appointment_add"),
     path("appointments/<code:code>/edit/", views.appointment_edit, name="appointment_edit"),
+    path("team/", views.team, name="team"),
 ]

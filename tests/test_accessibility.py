@@ -14,7 +14,7 @@ apply to, so the contexts keep the real CSP (no bypass_csp): what axe sees is wh
 
 import dataclasses
 import re
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -125,7 +125,7 @@ def _code_requested(page):
 class Screen:
     role: str  # "anonymous", "client" or "therapist"
     url: Callable  # world -> path
-    then: Optional[Callable] = None  # page -> None, run before axe (e.g. submit the form invalid)
+    then: Callable | None = None  # page -> None, run before axe (e.g. submit the form invalid)
     status: int = 200
 
 
@@ -160,9 +160,9 @@ SCREENS = {
     "client-password": Screen("client", _fixed("account_change_password")),
     "client-password-errors": Screen("client", _fixed("account_change_password"), then=_weak_new_password),
     # Therapist, on a desktop.
-    "therapist-client-list": Screen("therapist", _fixed("practices:client_list")),
+    "therapist-client-list": Screen("therapist", _fixed("homework:client_list")),
     "therapist-client-detail": Screen(
-        "therapist", lambda w: reverse("practices:client_detail", args=[w["client"].code])
+        "therapist", lambda w: reverse("homework:client_detail", args=[w["client"].code])
     ),
     "therapist-client-add": Screen("therapist", _fixed("practices:client_add")),
     "therapist-client-add-errors": Screen("therapist", _fixed("practices:client_add"), then=_empty_form_submitted),
@@ -187,7 +187,7 @@ SCREENS = {
     "therapist-template-detail": Screen(
         "therapist", lambda w: reverse("homework:template_detail", args=[w["template"].code])
     ),
-    "therapist-team": Screen("therapist", _fixed("accounts:team")),
+    "therapist-team": Screen("therapist", _fixed("practices:team")),
 }
 
 

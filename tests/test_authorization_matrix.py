@@ -27,8 +27,8 @@ the body is checked before any record is looked up, exactly as for a record that
 
 import dataclasses
 import json
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable, Optional
 from urllib.parse import urlsplit
 
 import pytest
@@ -51,9 +51,9 @@ class Route:
     url: Callable  # objs -> the URL of this route for A's object
     owners: frozenset  # roles entitled to A's object behind this URL
     others: frozenset = frozenset()  # roles who may use the page for themselves, seeing nothing of A's
-    shows: Optional[str] = None  # what an owner's GET shows of A's (proves the leak check can fail)
+    shows: str | None = None  # what an owner's GET shows of A's (proves the leak check can fail)
     get: int = 200  # status of an entitled GET (302 for redirecting pages)
-    valid_post: Optional[Callable] = None  # objs -> a body the owner's POST succeeds with
+    valid_post: Callable | None = None  # objs -> a body the owner's POST succeeds with
     private: tuple = ()  # extra strings only owners may see
 
 
@@ -73,9 +73,9 @@ class ApiRoute:
     audience: frozenset  # who may call it at all (CLIENTS or THERAPISTS); any other role gets 404
     owners: frozenset  # roles entitled to A's object behind this URL
     others: frozenset = frozenset()  # roles who get their own data here, seeing nothing of A's
-    shows: Optional[str] = None  # what an owner's call returns of A's (proves the leak check can fail)
+    shows: str | None = None  # what an owner's call returns of A's (proves the leak check can fail)
     status: int = 200  # of an entitled call (201 for a create)
-    valid_body: Optional[Callable] = None  # objs -> a JSON body the owner's write succeeds with
+    valid_body: Callable | None = None  # objs -> a JSON body the owner's write succeeds with
     private: tuple = ()  # extra strings only owners may see
 
 
@@ -154,8 +154,8 @@ MATRIX = {
     # Everyone signed in is sent on to their own start page.
     "home": Route(_fixed("home"), owners=frozenset(), others=SIGNED_IN, get=302),
     # --- Therapist pages: the practice's team ---
-    "accounts:team": Route(
-        _fixed("accounts:team"),
+    "practices:team": Route(
+        _fixed("practices:team"),
         owners=frozenset({"therapist_a"}),
         others=frozenset({"therapist_b"}),  # owner of B: sees B's team only
         shows="Carol Colleague",
@@ -163,8 +163,8 @@ MATRIX = {
         valid_post=lambda objs: {"name": "Nina Newtherapist", "email": "nina@example.com"},
     ),
     # --- Therapist pages: the caseload ---
-    "practices:client_list": Route(
-        _fixed("practices:client_list"),
+    "homework:client_list": Route(
+        _fixed("homework:client_list"),
         owners=frozenset({"therapist_a"}),
         others=frozenset({"colleague_a", "therapist_b"}),
         shows=CLIENT_A_NAME,
@@ -174,8 +174,8 @@ MATRIX = {
         owners=frozenset({"therapist_a"}),
         others=frozenset({"colleague_a", "therapist_b"}),
     ),
-    "practices:client_detail": Route(
-        _r("practices:client_detail", "client"), owners=frozenset({"therapist_a"}), shows=SENTINEL
+    "homework:client_detail": Route(
+        _r("homework:client_detail", "client"), owners=frozenset({"therapist_a"}), shows=SENTINEL
     ),
     "practices:client_edit": Route(
         _r("practices:client_edit", "client"),
@@ -325,7 +325,11 @@ API = {
         shows=CLIENT_A_NAME,
     ),
     "api:client_assignments": ApiRoute(
-        _r("api:client_assignments", "client"), "GET", audience=THERAPISTS, owners=frozenset({"therapist_a"}), shows=SENTINEL
+        _r("api:client_assignments", "client"),
+        "GET",
+        audience=THERAPISTS,
+        owners=frozenset({"therapist_a"}),
+        shows=SENTINEL,
     ),
     "api:assignment_entries": ApiRoute(
         _r("api:assignment_entries", "assignment"),

@@ -57,8 +57,12 @@ def test_concurrent_edits_of_one_entry_never_lose_an_update(client_a):
                     client_user=client_a.user,
                     outcome="done",
                     occurred_on=current.occurred_on,
-                    answers={"practised_at": "08:00", "duration_minutes": index * 100 + attempt,
-                             "tension_before": 5, "tension_after": 3},
+                    answers={
+                        "practised_at": "08:00",
+                        "duration_minutes": index * 100 + attempt,
+                        "tension_before": 5,
+                        "tension_after": 3,
+                    },
                     helpfulness=2,
                 )
                 saved.append(current.version)

@@ -56,7 +56,7 @@ def pages(objs):
     return {
         "client home": ("client_a", reverse("homework:client_home")),
         "client assignment": ("client_a", reverse("homework:client_assignment", args=[objs.assignment.code])),
-        "therapist client page": ("therapist_a", reverse("practices:client_detail", args=[objs.client.code])),
+        "therapist client page": ("therapist_a", reverse("homework:client_detail", args=[objs.client.code])),
         "sign-in page": ("anonymous", reverse("account_login")),
         "crisis page": ("anonymous", reverse("crisis")),
         "not found": ("client_a", "/no-such-page/"),

@@ -26,8 +26,8 @@ CEILINGS = {
     "homework:client_home": 9,
     "homework:client_history": 7,
     "homework:client_assignment": 8,
-    "practices:client_detail": 12,
-    "practices:client_list": 6,
+    "homework:client_detail": 12,
+    "homework:client_list": 6,
     "homework:assignment_detail": 11,
     "homework:entry_detail": 7,
     "homework:client_entry": 7,
@@ -41,8 +41,8 @@ PAGES = {
         "client",
         lambda w: reverse("homework:client_assignment", args=[w.assignments[0].code]),
     ),
-    "practices:client_detail": ("therapist", lambda w: reverse("practices:client_detail", args=[w.client.code])),
-    "practices:client_list": ("therapist", lambda w: reverse("practices:client_list")),
+    "homework:client_detail": ("therapist", lambda w: reverse("homework:client_detail", args=[w.client.code])),
+    "homework:client_list": ("therapist", lambda w: reverse("homework:client_list")),
     "homework:assignment_detail": (
         "therapist",
         lambda w: reverse("homework:assignment_detail", args=[w.assignments[0].code]),
@@ -133,14 +133,14 @@ def test_client_list_query_count_does_not_grow_with_clients(extra_clients, world
 
     world.grow_to(SMALL)
     http = sign_in(world.therapist)
-    url = reverse("practices:client_list")
+    url = reverse("homework:client_list")
     http.get(url)
     before, _ = _count(http, url)
     for i in range(extra_clients):
         other = make_client(world.client.practice, world.therapist, f"more{i}@example.com", f"More Client {i}")
         make_entry(make_assignment(other))
     after, _ = _count(http, url)
-    assert after <= before <= CEILINGS["practices:client_list"]
+    assert after <= before <= CEILINGS["homework:client_list"]
 
 
 ENTRY_PAGES = {

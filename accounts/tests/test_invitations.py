@@ -74,7 +74,7 @@ def test_owner_invites_a_therapist_who_can_sign_in_from_the_email(
 ):
     web = sign_in(therapist_a)
     with django_capture_on_commit_callbacks(execute=True):
-        response = web.post(reverse("accounts:team"), {"name": "Nia New", "email": "nia@example.com"})
+        response = web.post(reverse("practices:team"), {"name": "Nia New", "email": "nia@example.com"})
     assert response.status_code == 302
     membership = Membership.objects.get(user__email="nia@example.com")
     assert membership.practice == therapist_a.memberships.get().practice and membership.role == "therapist"
@@ -88,7 +88,7 @@ def test_owner_invites_a_therapist_who_can_sign_in_from_the_email(
 
 def test_inviting_an_existing_email_shows_the_error_and_keeps_the_name(sign_in, therapist_a, therapist_b):
     web = sign_in(therapist_a)
-    response = web.post(reverse("accounts:team"), {"name": "Typed Name", "email": therapist_b.email})
+    response = web.post(reverse("practices:team"), {"name": "Typed Name", "email": therapist_b.email})
     assert response.status_code == 200
     assert "already has an account" in response.content.decode()
     assert "Typed Name" in response.content.decode()
@@ -96,15 +96,15 @@ def test_inviting_an_existing_email_shows_the_error_and_keeps_the_name(sign_in, 
 
 
 def test_a_therapist_who_is_not_the_owner_cannot_open_the_team_page(sign_in, colleague_a):
-    assert sign_in(colleague_a).get(reverse("accounts:team")).status_code == 404
+    assert sign_in(colleague_a).get(reverse("practices:team")).status_code == 404
 
 
 def test_a_client_cannot_open_the_team_page(sign_in, client_a):
-    assert sign_in(client_a.user).get(reverse("accounts:team")).status_code == 404
+    assert sign_in(client_a.user).get(reverse("practices:team")).status_code == 404
 
 
 def test_another_practice_owner_sees_only_their_own_team(sign_in, therapist_a, therapist_b):
-    response = sign_in(therapist_b).get(reverse("accounts:team"))
+    response = sign_in(therapist_b).get(reverse("practices:team"))
     assert response.status_code == 200
     assert therapist_b.email in response.content.decode()
     assert therapist_a.email not in response.content.decode()

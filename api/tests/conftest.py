@@ -59,7 +59,12 @@ def world(client_a, assignment_a, entry_a, colleague_a, client_b):
     entry_b = make_entry(assignment_b, answers={"situation": "B's situation"})
     Comment.objects.create(entry=entry_b, author=client_b.user, body="B's comment")
     return SimpleNamespace(
-        client=client_a, assignment=assignment_a, entry=entry_a, client_b=client_b, assignment_b=assignment_b, entry_b=entry_b
+        client=client_a,
+        assignment=assignment_a,
+        entry=entry_a,
+        client_b=client_b,
+        assignment_b=assignment_b,
+        entry_b=entry_b,
     )
 
 

@@ -7,7 +7,7 @@ owner changes anything. tests/test_authorization_matrix.py runs the same rules o
 """
 
 import dataclasses
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import pytest
 
@@ -26,9 +26,9 @@ class Op:
     side: str
     shows: str = SENTINEL  # what the owner gets back of A's
     status: int = 200
-    body: Optional[Callable] = None  # world -> a valid JSON body
+    body: Callable | None = None  # world -> a valid JSON body
     others: frozenset = frozenset()  # roles with a list of their own here (200, nothing of A's)
-    own: Optional[str] = None  # what such a role sees of its own
+    own: str | None = None  # what such a role sees of its own
 
 
 OPS = {

@@ -150,14 +150,22 @@ def test_a_skipped_practice_needs_a_reason_but_no_answers(me, assignment_a):
 
 def test_a_date_in_the_future_is_refused(me, assignment_a):
     tomorrow = assignment_a.client.today() + timedelta(days=1)
-    response = send(me, "POST", entries_url(assignment_a), entry_body(assignment_a.client, occurred_on=tomorrow.isoformat()))
+    response = send(
+        me, "POST", entries_url(assignment_a), entry_body(assignment_a.client, occurred_on=tomorrow.isoformat())
+    )
     assert response.status_code == 422
     assert response.json()["errors"] == {"occurred_on": ["This date is in the future."]}
 
 
 @pytest.mark.parametrize(
     "field,value",
-    [("helpfulness", 5), ("helpfulness", -1), ("outcome", "finished"), ("difficulty", "brutal"), ("occurred_on", "soon")],
+    [
+        ("helpfulness", 5),
+        ("helpfulness", -1),
+        ("outcome", "finished"),
+        ("difficulty", "brutal"),
+        ("occurred_on", "soon"),
+    ],
 )
 def test_out_of_range_fields_get_422_by_field(field, value, me, assignment_a):
     response = send(me, "POST", entries_url(assignment_a), entry_body(assignment_a.client, **{field: value}))
@@ -277,7 +285,10 @@ def test_a_stale_put_gets_409_and_changes_nothing(me, entry_a):
     stale = {**entry_body(client, answers=thought_record_answers(situation="From the laptop")), "version": 1}
     response = send(me, "PUT", entry_url(entry_a), stale)
     assert response.status_code == 409
-    assert response.json() == {"detail": "This entry was changed somewhere else since you opened it.", "reason": "stale"}
+    assert response.json() == {
+        "detail": "This entry was changed somewhere else since you opened it.",
+        "reason": "stale",
+    }
     entry_a.refresh_from_db()
     assert (entry_a.version, entry_a.answers["situation"]) == (2, "From the phone")
 

@@ -10,7 +10,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_the_docs_page_renders_every_operation_without_another_host(live_server, page):
     own_host = urlsplit(live_server.url).netloc
     elsewhere, problems = [], []
-    page.on("request", lambda request: urlsplit(request.url).netloc not in (own_host, "") and elsewhere.append(request.url))
+    page.on(
+        "request", lambda request: urlsplit(request.url).netloc not in (own_host, "") and elsewhere.append(request.url)
+    )
     page.on("console", lambda message: message.type == "error" and problems.append(message.text))
     page.on("pageerror", lambda error: problems.append(str(error)))
 

@@ -34,7 +34,9 @@ def count(http, url):
 
 
 @pytest.mark.parametrize("side", ["client", "therapist"])
-def test_an_entry_list_does_the_same_queries_for_5_and_50_entries(side, api_as, assignment_a, django_assert_max_num_queries):
+def test_an_entry_list_does_the_same_queries_for_5_and_50_entries(
+    side, api_as, assignment_a, django_assert_max_num_queries
+):
     http = api_as("client_a" if side == "client" else "therapist_a")
     url = "/api/v1/me/entries" if side == "client" else f"/api/v1/assignments/{assignment_a.code}/entries"
 

@@ -88,5 +88,7 @@ def test_the_docs_page_serves_our_own_swagger_files(client, db):
 
 def test_the_docs_page_points_at_our_schema(client, db):
     html = client.get("/api/v1/docs").content.decode()
-    settings = json.loads(re.search(r'<script type="application/json" id="swagger-settings">(.*?)</script>', html, re.S)[1])
+    settings = json.loads(
+        re.search(r'<script type="application/json" id="swagger-settings">(.*?)</script>', html, re.S)[1]
+    )
     assert settings["url"] == "/api/v1/openapi.json"

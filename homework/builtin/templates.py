@@ -378,7 +378,7 @@ BUILTIN_TEMPLATES = [
                     ("assertive_request", "Making an assertive request"),
                     ("saying_no", "Saying no"),
                     ("dear_man", "DEAR MAN"),
-                    ("i_statement", "An \"I\" statement"),
+                    ("i_statement", 'An "I" statement'),
                     ("active_listening", "Active listening"),
                     ("other", "Something else"),
                 ),

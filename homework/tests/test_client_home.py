@@ -1,6 +1,6 @@
 """The client's home page (what to do today), the assignment page and the history list."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 import time_machine
@@ -79,9 +79,9 @@ def test_home_shows_the_next_appointment_in_the_clients_time_zone(browser, clien
     from practices.models import Appointment
 
     with time_machine.travel("2025-06-02 08:00 +0000", tick=False):
-        from datetime import datetime, timezone
+        from datetime import datetime
 
-        Appointment.objects.create(client=client_a, starts_at=datetime(2025, 6, 5, 14, 0, tzinfo=timezone.utc))
+        Appointment.objects.create(client=client_a, starts_at=datetime(2025, 6, 5, 14, 0, tzinfo=UTC))
         html = browser.get(HOME).content.decode()
     assert "Thursday, 5 June, 16:00" in html  # Berlin is UTC+2 in summer
 

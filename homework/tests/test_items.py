@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -95,7 +95,9 @@ def test_it_rejects_a_definition_that_is_not_a_list():
 
 def test_it_names_the_position_of_each_bad_item():
     with pytest.raises(ValidationError) as caught:
-        validate_definition([{"linkId": "ok", "text": "A", "type": "string"}, {"linkId": "b", "text": "B", "type": "x"}])
+        validate_definition(
+            [{"linkId": "ok", "text": "A", "type": "string"}, {"linkId": "b", "text": "B", "type": "x"}]
+        )
     assert caught.value.messages == [f"Item 2: type must be one of {', '.join(ITEM_TYPES)}."]
 
 
@@ -372,7 +374,7 @@ def test_an_entry_exports_as_a_fhir_questionnaire_response():
         assignment=SimpleNamespace(template_version=SimpleNamespace(items=ITEMS)),
         answers=ANSWERS,
         outcome="done",
-        created_at=datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc),
+        created_at=datetime(2025, 3, 30, 12, 0, tzinfo=UTC),
     )
     response = to_fhir_response(entry)
     assert response["resourceType"] == "QuestionnaireResponse" and response["status"] == "completed"

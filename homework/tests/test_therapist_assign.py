@@ -1,4 +1,4 @@
-from datetime import datetime, time, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -7,7 +7,7 @@ from conftest import SENTINEL, builtin_version, make_client
 from homework.models import Assignment
 from notifications.models import Message, MessageKind
 from practices.models import Appointment, Goal
-from practices.tests.helpers import OUTSIDERS, assert_not_found, assert_redirects_to_sign_in, client_a_user  # noqa: F401
+from practices.tests.helpers import OUTSIDERS, assert_not_found, assert_redirects_to_sign_in
 
 
 @pytest.fixture
@@ -72,17 +72,31 @@ def test_it_prefills_the_form_from_the_templates_latest_version(sign_in, therapi
     assert f'value="{version.title}"' in body
     assert version.rationale.splitlines()[0] in body
     assert f'value="{client_a.today().isoformat()}"' in body
-    for name in ("title", "instructions", "rationale", "goal", "when_where", "starts_on", "due_on", "barriers",
-                 "if_then_plan", "expected_difficulty", "confidence", "times_per_week"):
+    for name in (
+        "title",
+        "instructions",
+        "rationale",
+        "goal",
+        "when_where",
+        "starts_on",
+        "due_on",
+        "barriers",
+        "if_then_plan",
+        "expected_difficulty",
+        "confidence",
+        "times_per_week",
+    ):
         assert f'for="id_{name}"' in body, name
     assert 'value="weekdays"' in body and 'name="weekdays" value="6"' in body
 
 
-def test_due_date_defaults_to_the_next_appointment_in_the_clients_time_zone(sign_in, therapist_a, client_b, therapist_b):
+def test_due_date_defaults_to_the_next_appointment_in_the_clients_time_zone(
+    sign_in, therapist_a, client_b, therapist_b
+):
     version = builtin_version("journal")
     # 02:30 UTC is still the previous evening in New York.
     day = client_b.today() + timedelta(days=5)
-    starts_at = datetime.combine(day, time(2, 30), tzinfo=dt_timezone.utc)
+    starts_at = datetime.combine(day, time(2, 30), tzinfo=UTC)
     Appointment.objects.create(client=client_b, starts_at=starts_at)
     body = sign_in(therapist_b).get(assign_url(client_b, version)).content.decode()
     expected = (day - timedelta(days=1)).isoformat()
@@ -114,7 +128,9 @@ def test_the_goal_select_lists_only_this_clients_goals(sign_in, therapist_a, pra
         ({"frequency": "weekdays", "weekdays": ["4", "0", "2"]}, "weekdays", None, [0, 2, 4], "Every Mon, Wed, Fri"),
     ],
 )
-def test_it_assigns_with_every_frequency(sign_in, therapist_a, client_a, goal_a, version, extra, frequency, times, weekdays, label):
+def test_it_assigns_with_every_frequency(
+    sign_in, therapist_a, client_a, goal_a, version, extra, frequency, times, weekdays, label
+):
     response = sign_in(therapist_a).post(assign_url(client_a, version), form(client_a, goal=goal_a.code, **extra))
     assignment = Assignment.objects.get(client=client_a)
     assert response.status_code == 302
@@ -197,8 +213,17 @@ def test_the_write_function_refuses_a_foreign_goal_too(therapist_a, practice_a, 
     today = client_a.today()
     with pytest.raises(ValidationError):
         assignment_create(
-            therapist=therapist_a, client=client_a, version=version, title="x", instructions="x", rationale="x",
-            goal=goal, frequency="once", starts_on=today, due_on=today, confidence=5,
+            therapist=therapist_a,
+            client=client_a,
+            version=version,
+            title="x",
+            instructions="x",
+            rationale="x",
+            goal=goal,
+            frequency="once",
+            starts_on=today,
+            due_on=today,
+            confidence=5,
         )
     assert not Assignment.objects.exists()
 
@@ -207,8 +232,9 @@ def test_it_refuses_a_practice_template_of_another_practice(sign_in, therapist_a
     from homework.models import ExerciseTemplate, TemplateVersion
 
     template = ExerciseTemplate.objects.create(kind="journal", practice=practice_b)
-    TemplateVersion.objects.create(template=template, number=1, title="B only", summary="s", rationale="r",
-                                   instructions="i", items=[])
+    TemplateVersion.objects.create(
+        template=template, number=1, title="B only", summary="s", rationale="r", instructions="i", items=[]
+    )
     url = reverse("homework:assign", args=[client_a.code, template.code])
     assert_not_found(sign_in(therapist_a).post(url, form(client_a)))
     assert not Assignment.objects.exists()
@@ -230,8 +256,12 @@ def test_assigning_sends_anonymous_people_to_sign_in(client, client_a, version):
 
 @pytest.mark.parametrize(
     "schedule",
-    [{"frequency": "weekdays", "weekdays": []}, {"frequency": "weekdays", "weekdays": [9]},
-     {"frequency": "times_per_week", "times_per_week": None}, {"frequency": "times_per_week", "times_per_week": 8}],
+    [
+        {"frequency": "weekdays", "weekdays": []},
+        {"frequency": "weekdays", "weekdays": [9]},
+        {"frequency": "times_per_week", "times_per_week": None},
+        {"frequency": "times_per_week", "times_per_week": 8},
+    ],
 )
 def test_the_write_function_refuses_an_incomplete_schedule(therapist_a, client_a, version, schedule):
     from django.core.exceptions import ValidationError
@@ -241,8 +271,16 @@ def test_the_write_function_refuses_an_incomplete_schedule(therapist_a, client_a
     today = client_a.today()
     with pytest.raises(ValidationError):
         assignment_create(
-            therapist=therapist_a, client=client_a, version=version, title="x", instructions="x", rationale="x",
-            starts_on=today, due_on=today, confidence=5, **schedule,
+            therapist=therapist_a,
+            client=client_a,
+            version=version,
+            title="x",
+            instructions="x",
+            rationale="x",
+            starts_on=today,
+            due_on=today,
+            confidence=5,
+            **schedule,
         )
     assert not Assignment.objects.exists()
     assert not Message.objects.exists()

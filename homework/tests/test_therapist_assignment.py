@@ -7,7 +7,7 @@ from conftest import SENTINEL, make_entry
 from homework.assigning import StaleEdit, assignment_update
 from homework.models import Assignment, AssignmentReview, Comment, Entry
 from practices.models import Goal
-from practices.tests.helpers import OUTSIDERS, assert_not_found, assert_redirects_to_sign_in, client_a_user  # noqa: F401
+from practices.tests.helpers import OUTSIDERS, assert_not_found, assert_redirects_to_sign_in
 
 
 def detail(assignment):
@@ -63,12 +63,16 @@ def test_it_shows_adherence_entries_answers_flags_and_comments(sign_in, therapis
     assert reverse("homework:entry_detail", args=[entry_a.code]) in body
 
 
-def test_its_query_count_does_not_grow_with_entries(sign_in, therapist_a, client_a, assignment_a, django_assert_max_num_queries):
+def test_its_query_count_does_not_grow_with_entries(
+    sign_in, therapist_a, client_a, assignment_a, django_assert_max_num_queries
+):
     browser = sign_in(therapist_a)
 
     def grow(n, start):
         for day in range(start, start + n):
-            entry = make_entry(assignment_a, occurred_on=client_a.today() - timedelta(days=day), answers={"situation": "x"})
+            entry = make_entry(
+                assignment_a, occurred_on=client_a.today() - timedelta(days=day), answers={"situation": "x"}
+            )
             Comment.objects.create(entry=entry, author=client_a.user, body="c")
 
     grow(5, 0)
@@ -127,7 +131,9 @@ def test_edit_saves_and_bumps_the_version(sign_in, therapist_a, assignment_a):
     assignment_a.refresh_from_db()
     assert assignment_a.version == 2
     assert (assignment_a.title, assignment_a.instructions, assignment_a.times_per_week) == (
-        "Catch the thought, shorter", "Write one line", 3
+        "Catch the thought, shorter",
+        "Write one line",
+        3,
     )
     assert assignment_a.confidence == 9 and assignment_a.expected_difficulty == "easy"
 

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from conftest import SENTINEL, make_entry
 from homework.models import Comment
-from practices.tests.helpers import OUTSIDERS, assert_not_found, assert_redirects_to_sign_in, client_a_user  # noqa: F401
+from practices.tests.helpers import OUTSIDERS, assert_not_found, assert_redirects_to_sign_in
 
 
 def url(entry):
@@ -30,7 +30,9 @@ def test_it_warns_visibly_about_a_risk_flag(sign_in, therapist_a, assignment_a):
 
 
 def test_it_shows_skip_reason_and_note(sign_in, therapist_a, assignment_a):
-    entry = make_entry(assignment_a, outcome="skipped", skip_reason="unclear", skip_note="Where exactly?", helpfulness=None)
+    entry = make_entry(
+        assignment_a, outcome="skipped", skip_reason="unclear", skip_note="Where exactly?", helpfulness=None
+    )
     body = sign_in(therapist_a).get(url(entry)).content.decode()
     assert "I did not know when, where or how" in body and "Where exactly?" in body
 

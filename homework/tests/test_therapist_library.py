@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from conftest import SENTINEL
 from homework.models import ExerciseKind, ExerciseTemplate, TemplateVersion
-from practices.tests.helpers import assert_not_found, assert_redirects_to_sign_in, client_a_user  # noqa: F401
+from practices.tests.helpers import assert_not_found, assert_redirects_to_sign_in
 
 LIST = reverse("homework:template_list")
 
@@ -98,7 +98,9 @@ def test_it_shows_every_built_in_template(sign_in, therapist_a):
         assert template.latest_version().title in response.content.decode()
 
 
-def test_a_practice_template_is_hidden_from_other_practices_and_clients(sign_in, therapist_b, client_a, practice_template):
+def test_a_practice_template_is_hidden_from_other_practices_and_clients(
+    sign_in, therapist_b, client_a, practice_template
+):
     assert_not_found(sign_in(therapist_b).get(detail(practice_template)))
     assert_not_found(sign_in(client_a.user).get(detail(practice_template)))
 

@@ -1,17 +1,10 @@
 """Small helpers the therapist-page tests share (practices and homework)."""
 
-import pytest
-
 from conftest import SENTINEL
 
 # Signed-in people who must never see therapist A's clients: a colleague in the same practice,
 # a therapist of another practice, and A's own client signed in as themself.
 OUTSIDERS = ["colleague_a", "therapist_b", "client_a_user"]
-
-
-@pytest.fixture
-def client_a_user(client_a):
-    return client_a.user
 
 
 def outsider(request, name):

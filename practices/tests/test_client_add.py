@@ -33,7 +33,7 @@ def test_it_creates_user_client_and_invitation(sign_in, therapist_a, practice_a)
     response = sign_in(therapist_a).post(URL, form())
     client = Client.objects.get(user__email="frank@example.com")
     assert response.status_code == 302
-    assert response["Location"] == reverse("practices:client_detail", args=[client.code])
+    assert response["Location"] == reverse("homework:client_detail", args=[client.code])
     assert client.therapist == therapist_a
     assert client.practice == practice_a
     assert client.timezone == "Europe/Berlin"
@@ -82,12 +82,12 @@ def test_it_rejects_an_unknown_time_zone(sign_in, therapist_a):
 
 
 def test_a_failed_invitation_leaves_nothing_behind(sign_in, therapist_a, monkeypatch):
-    import practices.clients
+    import notifications.receivers
 
     def broken(**kwargs):
         raise RuntimeError("outbox down")
 
-    monkeypatch.setattr(practices.clients, "enqueue", broken)
+    monkeypatch.setattr(notifications.receivers, "enqueue", broken)
     browser = sign_in(therapist_a)
     browser.raise_request_exception = False
     response = browser.post(URL, form(next_appointment="2031-07-01T09:30"))

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -16,7 +16,7 @@ def test_it_adds_a_goal(sign_in, therapist_a, client_a):
         {"title": "Speak up at work", "description": "Once a week", "status": "active"},
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("practices:client_detail", args=[client_a.code])
+    assert response["Location"] == reverse("homework:client_detail", args=[client_a.code])
     goal = Goal.objects.get(client=client_a)
     assert (goal.title, goal.description, goal.status) == ("Speak up at work", "Once a week", "active")
 
@@ -45,7 +45,9 @@ def test_it_edits_a_goal(sign_in, therapist_a, goal_a):
 def test_goals_are_hidden_from_everyone_else(request, sign_in, client_a, goal_a, who):
     browser = sign_in(request.getfixturevalue(who))
     assert_not_found(browser.get(reverse("practices:goal_add", args=[client_a.code])))
-    assert_not_found(browser.post(reverse("practices:goal_add", args=[client_a.code]), {"title": "x", "status": "active"}))
+    assert_not_found(
+        browser.post(reverse("practices:goal_add", args=[client_a.code]), {"title": "x", "status": "active"})
+    )
     assert_not_found(browser.get(reverse("practices:goal_edit", args=[goal_a.code])))
     assert_not_found(
         browser.post(reverse("practices:goal_edit", args=[goal_a.code]), {"title": "Hijack", "status": "active"})
@@ -82,9 +84,7 @@ def test_appointment_add_rejects_garbage_and_keeps_it(sign_in, therapist_a, clie
 
 
 def test_it_edits_an_appointment_showing_local_time(sign_in, therapist_a, client_a):
-    appointment = Appointment.objects.create(
-        client=client_a, starts_at=datetime(2031, 7, 1, 12, 0, tzinfo=dt_timezone.utc)
-    )
+    appointment = Appointment.objects.create(client=client_a, starts_at=datetime(2031, 7, 1, 12, 0, tzinfo=UTC))
     browser = sign_in(therapist_a)
     url = reverse("practices:appointment_edit", args=[appointment.code])
     assert 'value="2031-07-01T14:00"' in browser.get(url).content.decode()  # Berlin summer time
@@ -97,7 +97,7 @@ def test_it_deletes_an_appointment_by_post(sign_in, therapist_a, client_a, appoi
     browser = sign_in(therapist_a)
     url = reverse("practices:appointment_edit", args=[appointment_a.code])
     response = browser.post(url, {"delete": "1"})
-    assert response["Location"] == reverse("practices:client_detail", args=[client_a.code])
+    assert response["Location"] == reverse("homework:client_detail", args=[client_a.code])
     assert not Appointment.objects.filter(pk=appointment_a.pk).exists()
 
 

@@ -26,6 +26,13 @@ def test_seeding_twice_adds_nothing_and_prints_passwords_that_work(capsys, clien
     seed(capsys)
     counts = (Practice.objects.count(), Client.objects.count(), Assignment.objects.count(), Entry.objects.count())
     sign_ins = seed(capsys)
-    assert counts == (Practice.objects.count(), Client.objects.count(), Assignment.objects.count(), Entry.objects.count())
-    response = client.post(reverse("account_login"), {"login": "jordan@example.org", "password": sign_ins["jordan@example.org"]})
+    assert counts == (
+        Practice.objects.count(),
+        Client.objects.count(),
+        Assignment.objects.count(),
+        Entry.objects.count(),
+    )
+    response = client.post(
+        reverse("account_login"), {"login": "jordan@example.org", "password": sign_ins["jordan@example.org"]}
+    )
     assert response.status_code == 302 and response["Location"] == "/"

@@ -8,16 +8,18 @@ from conftest import make_assignment, make_client, make_entry
 from practices.models import Appointment
 from practices.tests.helpers import assert_not_found, assert_redirects_to_sign_in
 
-URL = reverse("practices:client_list")
+URL = reverse("homework:client_list")
 
 
-def test_it_lists_own_clients_with_next_appointment_and_counts(sign_in, therapist_a, client_a, appointment_a, assignment_a):
+def test_it_lists_own_clients_with_next_appointment_and_counts(
+    sign_in, therapist_a, client_a, appointment_a, assignment_a
+):
     make_entry(assignment_a, occurred_on=client_a.today() - timedelta(days=2))
     response = sign_in(therapist_a).get(URL)
     assert response.status_code == 200
     body = response.content.decode()
     assert "Dana Client" in body
-    assert reverse("practices:client_detail", args=[client_a.code]) in body
+    assert reverse("homework:client_detail", args=[client_a.code]) in body
     assert "1 active assignment" in body
     assert (client_a.today() - timedelta(days=2)).strftime("%-d %b %Y") in body
     local = appointment_a.starts_at.astimezone(client_a.tz)

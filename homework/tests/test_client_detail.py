@@ -11,7 +11,7 @@ from practices.tests.helpers import OUTSIDERS, assert_not_found, assert_redirect
 
 
 def url(client):
-    return reverse("practices:client_detail", args=[client.code])
+    return reverse("homework:client_detail", args=[client.code])
 
 
 def test_it_shows_the_client_with_goals_appointments_homework_and_entries(
@@ -75,9 +75,13 @@ def test_it_sends_anonymous_people_to_sign_in(client, client_a):
 
 def _grow(client, assignments, entries_each):
     for a in range(assignments):
-        assignment = make_assignment(client, title=f"Homework {a}", goal=Goal.objects.create(client=client, title=f"G{a}"))
+        assignment = make_assignment(
+            client, title=f"Homework {a}", goal=Goal.objects.create(client=client, title=f"G{a}")
+        )
         for day in range(entries_each):
-            entry = make_entry(assignment, occurred_on=client.today() - timedelta(days=day), wants_to_discuss=day % 2 == 0)
+            entry = make_entry(
+                assignment, occurred_on=client.today() - timedelta(days=day), wants_to_discuss=day % 2 == 0
+            )
             Comment.objects.create(entry=entry, author=client.user, body="thanks")
         Appointment.objects.create(client=client, starts_at=timezone.now() + timedelta(days=a + 1))
         Appointment.objects.create(client=client, starts_at=timezone.now() - timedelta(days=a + 1))
@@ -121,17 +125,19 @@ def test_edit_changes_name_and_time_zone(sign_in, therapist_a, client_a):
 def test_deactivating_hides_the_client_everywhere(sign_in, therapist_a, client_a, goal_a, assignment_a):
     browser = sign_in(therapist_a)
     response = browser.post(edit_url(client_a), {"name": "Dana Client", "timezone": "Europe/Berlin"})
-    assert response["Location"] == reverse("practices:client_list")
+    assert response["Location"] == reverse("homework:client_list")
     client_a.refresh_from_db()
     assert client_a.is_active is False
-    assert url(client_a) not in browser.get(reverse("practices:client_list")).content.decode()
+    assert url(client_a) not in browser.get(reverse("homework:client_list")).content.decode()
     assert browser.get(url(client_a)).status_code == 404
     assert browser.get(reverse("practices:goal_edit", args=[goal_a.code])).status_code == 404
     assert browser.get(reverse("homework:assignment_detail", args=[assignment_a.code])).status_code == 404
 
 
 def test_edit_keeps_typed_data_on_error(sign_in, therapist_a, client_a):
-    response = sign_in(therapist_a).post(edit_url(client_a), {"name": "Typed", "timezone": "Nowhere/Land", "is_active": "on"})
+    response = sign_in(therapist_a).post(
+        edit_url(client_a), {"name": "Typed", "timezone": "Nowhere/Land", "is_active": "on"}
+    )
     assert response.status_code == 200
     assert 'value="Typed"' in response.content.decode()
     client_a.refresh_from_db()
@@ -160,7 +166,7 @@ def test_a_former_client_is_listed_apart_and_can_be_brought_back(sign_in, therap
     client_a.is_active = False
     client_a.save()
     browser = sign_in(therapist_a)
-    former = browser.get(reverse("practices:client_list") + "?former=1").content.decode()
+    former = browser.get(reverse("homework:client_list") + "?former=1").content.decode()
     assert "Dana Client" in former and SENTINEL not in former
     response = browser.post(edit_url(client_a), {"name": "Dana Client", "timezone": "Europe/Berlin", "is_active": "on"})
     assert response.status_code == 302
@@ -174,7 +180,7 @@ def test_nobody_else_sees_or_brings_back_a_former_client(request, sign_in, clien
     client_a.is_active = False
     client_a.save()
     browser = sign_in(request.getfixturevalue(who))
-    assert "Dana Client" not in browser.get(reverse("practices:client_list") + "?former=1").content.decode()
+    assert "Dana Client" not in browser.get(reverse("homework:client_list") + "?former=1").content.decode()
     assert browser.post(edit_url(client_a), {"name": "X", "timezone": "UTC", "is_active": "on"}).status_code == 404
     client_a.refresh_from_db()
     assert not client_a.is_active

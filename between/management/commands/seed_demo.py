@@ -13,7 +13,6 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.invitations import practice_create, therapist_invite
 from accounts.models import User
 from homework.assigning import assignment_create
 from homework.models import TemplateVersion
@@ -21,6 +20,7 @@ from homework.recording import comment_add, entry_record
 from notifications.models import Message, MessageStatus
 from practices.clients import client_create, goal_create
 from practices.models import Practice
+from practices.team import practice_create, therapist_invite
 
 PRACTICE = "Riverside Practice (demo)"
 OWNER = ("maya@example.org", "Maya Reyes")
@@ -95,7 +95,9 @@ class Command(BaseCommand):
                 )
             )
         jordan = clients[0]
-        goal = goal_create(actor=owner, client=jordan, title="Feel calmer at work", description="Fewer panicky mornings")
+        goal = goal_create(
+            actor=owner, client=jordan, title="Feel calmer at work", description="Fewer panicky mornings"
+        )
         today = jordan.today()
         start = today - timedelta(days=20)
         common = dict(
@@ -187,9 +189,14 @@ class Command(BaseCommand):
         )
 
     def print_sign_ins(self):
-        self.stdout.write(self.style.SUCCESS(f"Demo sign-ins at {settings.SITE_URL}/accounts/login/ (new passwords each run):"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo sign-ins at {settings.SITE_URL}/accounts/login/ (new passwords each run):")
+        )
         people = [(OWNER[0], "therapist, practice owner"), (COLLEAGUE[0], "therapist")]
-        people += [(email, "client" + (" with three weeks of entries" if i == 0 else "")) for i, (email, _, _) in enumerate(CLIENTS)]
+        people += [
+            (email, "client" + (" with three weeks of entries" if i == 0 else ""))
+            for i, (email, _, _) in enumerate(CLIENTS)
+        ]
         for email, role in people:
             user = User.objects.get(email=email)
             password = "-".join(secrets.token_hex(3) for _ in range(3))

@@ -12,22 +12,13 @@ from django.db.models.functions import Least
 from homework.models import Entry, Outcome
 from homework.scheduling import planned_count
 
-COUNTS = ("planned", "done", "partly", "skipped")
 
-
-def adherence(assignment, entries, today) -> dict:
+def adherence_from_counts(assignment, logged, today) -> dict:
     """Practice planned from the start of the assignment to today (or its due date, if past)
-    against the entries logged in that span.
+    against `logged`, {outcome: count} of the entries in that span (see logged_outcomes).
 
     `rate` is 0..1, or None when nothing was planned yet; `rate_pct` is the same for display.
     """
-    end = min(today, assignment.due_on)
-    logged = Counter(entry.outcome for entry in entries if assignment.starts_on <= entry.occurred_on <= end)
-    return adherence_from_counts(assignment, logged, today)
-
-
-def adherence_from_counts(assignment, logged, today) -> dict:
-    """The same figures from {outcome: count} of the entries inside the assignment's span."""
     end = min(today, assignment.due_on)
     counts = {
         "planned": planned_count(assignment, assignment.starts_on, end),
@@ -55,14 +46,6 @@ def logged_outcomes(assignments, today) -> dict:
     for row in rows:
         counts[row["assignment_id"]][row["outcome"]] = row["n"]
     return counts
-
-
-def summarise(assignments, today) -> dict:
-    """Adherence of each assignment (entries prefetched as `assignment.entries`) and overall."""
-    rows = [(assignment, adherence(assignment, assignment.entries.all(), today)) for assignment in assignments]
-    overall = {key: sum(stats[key] for _, stats in rows) for key in COUNTS}
-    # Extra practice on one assignment must not hide missed practice on another.
-    return {"assignments": rows, "overall": _with_rate(overall, sum(_credited(stats) for _, stats in rows))}
 
 
 def _credited(counts):

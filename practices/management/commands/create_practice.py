@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
-from accounts.invitations import practice_create
+from practices.team import practice_create
 
 
 class Command(BaseCommand):

@@ -1,0 +1,167 @@
+"""The door to homework's data: exercise templates, assignments and entries.
+
+Every assignment, entry and template a page or the API shows is loaded here, for the treating
+therapist or for the client themself. get_* functions fetch and authorize in one query and
+answer 404 for anything else (audit.door); list functions return querysets scoped the same way,
+each in one fixed order, and record one read per page. Clients, goals and appointments come
+through practices.access.
+"""
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from audit.door import NOT_FOUND, fetch_one, read_recorded
+from homework.models import Assignment, Comment, Entry, ExerciseTemplate
+from practices.access import caseload, client_profile_for, membership_for
+from practices.models import Appointment
+
+NEWEST_FIRST = ("-occurred_on", "-created_at", "-pk")
+SOONEST_DUE_FIRST = ("due_on", "created_at", "pk")
+
+
+def _assignment_client(assignment):
+    return assignment.client
+
+
+def _entry_client(entry):
+    return entry.assignment.client
+
+
+# --- Templates: the library of the therapist's practice ---------------------------------------
+
+
+def templates_for_therapist(user):
+    membership = membership_for(user)
+    if membership is None:
+        return ExerciseTemplate.objects.none()
+    return ExerciseTemplate.objects.available_to(membership.practice)
+
+
+def get_template_for_therapist(user, code, *, request=None):
+    queryset = templates_for_therapist(user).prefetch_related("versions")
+    return fetch_one(queryset, user=user, code=code, request=request)
+
+
+# --- Therapist side: only the treating therapist gets through ----------------------------------
+
+
+def _of_therapist(queryset, user, client_path):
+    return queryset.filter(**{f"{client_path}__therapist": user, f"{client_path}__is_active": True})
+
+
+def get_assignment_for_therapist(user, code, *, request=None):
+    queryset = Assignment.objects.select_related("client__user", "template_version__template", "goal")
+    scoped = _of_therapist(queryset, user, "client")
+    return fetch_one(scoped, user=user, code=code, request=request, client_of=_assignment_client)
+
+
+def get_entry_for_therapist(user, code, *, request=None):
+    queryset = Entry.objects.select_related("assignment__client__user", "assignment__template_version__template")
+    scoped = _of_therapist(queryset, user, "assignment__client")
+    return fetch_one(scoped, user=user, code=code, request=request, client_of=_entry_client)
+
+
+def _check_treats(user, client):
+    # A second line behind the get_* functions: the object handed in must be this therapist's.
+    if client.therapist_id != user.pk or not client.is_active:
+        raise Http404(NOT_FOUND)
+
+
+def assignments_of_client(user, client, *, request=None):
+    """Every assignment (active and stopped) of a client loaded by practices.access, newest first."""
+    _check_treats(user, client)
+    read_recorded(user=user, obj=client, client=client, request=request)
+    return Assignment.objects.filter(client=client).order_by("-created_at", "-pk")
+
+
+def entries_of_client(user, client, *, request=None):
+    """Every entry of a client loaded by practices.access, newest first."""
+    _check_treats(user, client)
+    read_recorded(user=user, obj=client, client=client, request=request)
+    return Entry.objects.filter(assignment__client=client).order_by(*NEWEST_FIRST)
+
+
+def entries_of_assignment(user, assignment, *, request=None):
+    """An assignment's entries (from get_assignment_for_therapist), newest first, with their
+    comment threads."""
+    _check_treats(user, assignment.client)
+    read_recorded(user=user, obj=assignment, client=assignment.client, request=request)
+    comments = Comment.objects.select_related("author").order_by("created_at", "pk")
+    return assignment.entries.prefetch_related(Prefetch("comments", queryset=comments)).order_by(*NEWEST_FIRST)
+
+
+def caseload_summary(user):
+    """The therapist's clients in care, each annotated in the same query with what the client
+    list shows: next appointment, open assignments, latest practice, unreviewed risk or wish
+    to talk.
+
+    Subqueries rather than joins, so counts do not multiply and the list stays one query
+    however many clients, assignments or entries there are.
+    """
+    now = timezone.now()
+    entries = Entry.objects.filter(assignment__client=OuterRef("pk"))
+    unreviewed = entries.filter(reviewed_at__isnull=True)
+    active_assignments = (
+        Assignment.objects.active()
+        .filter(client=OuterRef("pk"))
+        .order_by()
+        .values("client")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        caseload(user)
+        .annotate(
+            next_appointment=Subquery(
+                Appointment.objects.filter(client=OuterRef("pk"), starts_at__gte=now)
+                .order_by("starts_at")
+                .values("starts_at")[:1]
+            ),
+            active_assignments=Subquery(active_assignments),
+            latest_entry_on=Subquery(entries.order_by("-occurred_on").values("occurred_on")[:1]),
+            has_risk=Exists(unreviewed.filter(risk_flag=True)),
+            wants_to_discuss=Exists(unreviewed.filter(wants_to_discuss=True)),
+        )
+        .order_by("user__name", "pk")
+    )
+
+
+# --- Client side: only the client themself -----------------------------------------------------
+
+
+def _own_client(user):
+    client = client_profile_for(user)
+    if client is None:
+        raise Http404(NOT_FOUND)
+    return client
+
+
+def get_assignment_for_client(user, code, *, request=None):
+    queryset = Assignment.objects.select_related("client__user", "template_version__template", "goal")
+    scoped = queryset.filter(client__user=user, client__is_active=True)
+    return fetch_one(scoped, user=user, code=code, request=request, client_of=_assignment_client)
+
+
+def get_entry_for_client(user, code, *, request=None):
+    queryset = Entry.objects.select_related(
+        "assignment__client__user", "assignment__template_version__template"
+    ).prefetch_related(
+        Prefetch("comments", queryset=Comment.objects.select_related("author").order_by("created_at", "pk"))
+    )
+    scoped = queryset.filter(assignment__client__user=user, assignment__client__is_active=True)
+    return fetch_one(scoped, user=user, code=code, request=request, client_of=_entry_client)
+
+
+def open_assignments_for_client(user, *, request=None):
+    """The client's active assignments, soonest due first."""
+    client = _own_client(user)
+    read_recorded(user=user, obj=client, client=client, request=request)
+    return Assignment.objects.active().filter(client=client).order_by(*SOONEST_DUE_FIRST)
+
+
+def entries_for_client(user, *, request=None):
+    """Everything the client logged, newest first."""
+    client = _own_client(user)
+    read_recorded(user=user, obj=client, client=client, request=request)
+    return Entry.objects.filter(assignment__client=client).order_by(*NEWEST_FIRST)

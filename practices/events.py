@@ -1,0 +1,12 @@
+"""What practices announces, for apps above it to act on (notifications sends the emails).
+
+Sent inside the write's transaction, so whatever a receiver writes (an outbox row) commits or
+rolls back with the change itself. Practices never imports the apps that listen.
+"""
+
+from django.dispatch import Signal
+
+# client: the new Client, just invited to sign in.
+client_added = Signal()
+# membership: the new therapist's Membership, just invited to sign in.
+therapist_invited = Signal()

@@ -1,1 +1,0 @@
-from practices.tests.helpers import client_a_user  # noqa: F401  (fixture)
