@@ -22,7 +22,7 @@ from ninja.errors import ValidationError as RequestInvalid
 from ninja.security import SessionAuth, django_auth
 
 from api import me, therapist
-from homework.recording import EntryConflict, EntryLocked
+from lib.conflicts import EditConflict
 from practices.access import client_profile_for, membership_for
 
 NOT_FOUND = "Not found"
@@ -114,7 +114,6 @@ def malformed(request, exc):
     return _error(request, 422, "The request does not match the schema.", errors=errors)
 
 
-@api.exception_handler(EntryConflict)
+@api.exception_handler(EditConflict)
 def conflict(request, exc):
-    reason = "locked" if isinstance(exc, EntryLocked) else "stale"
-    return _error(request, 409, exc.message, reason=reason)
+    return _error(request, 409, exc.message, reason=exc.reason)

@@ -134,33 +134,36 @@ class _EntryFieldsIn(Schema):
     # and ids slipped into a body (client_id, assignment_id) never reach a write (T-IN-6).
     model_config = ConfigDict(extra="forbid")
 
-    outcome: Outcome
+    # Values are only parsed here; homework.recording judges them, in the page's words.
+    outcome: str = Field(description="done, partly or skipped", json_schema_extra={"enum": Outcome.values})
     occurred_on: date = Field(description="The client's local date of the practice")
     answers: dict[str, Any] = Field(
         default_factory=dict, description="Answers by linkId, checked by the exercise's form rules"
     )
-    skip_reason: SkipReason | None = Field(None, description="Required when the outcome is skipped")
-    skip_note: str = Field("", max_length=NOTE_MAX, description="Required when the skip reason is other")
-    helpfulness: int | None = Field(None, ge=0, le=4)
-    difficulty: FeltDifficulty | None = None
+    skip_reason: str | None = Field(
+        None, description="Required when the outcome is skipped", json_schema_extra={"enum": SkipReason.values}
+    )
+    skip_note: str = Field("", description=f"Required when the skip reason is other; at most {NOTE_MAX} characters")
+    helpfulness: int | None = Field(None, description="0 (not at all) to 4 (very)")
+    difficulty: str | None = Field(None, json_schema_extra={"enum": FeltDifficulty.values})
     wants_to_discuss: bool = False
 
     def entry_values(self) -> dict:
         """Keyword arguments for homework.recording.entry_record / entry_update."""
         return {
-            "outcome": self.outcome.value,
+            "outcome": self.outcome,
             "occurred_on": self.occurred_on,
             "answers": self.answers,
-            "skip_reason": self.skip_reason.value if self.skip_reason else "",
+            "skip_reason": self.skip_reason or "",
             "skip_note": self.skip_note,
             "helpfulness": self.helpfulness,
-            "difficulty": self.difficulty.value if self.difficulty else "",
+            "difficulty": self.difficulty or "",
             "wants_to_discuss": self.wants_to_discuss,
         }
 
 
 class EntryIn(_EntryFieldsIn):
-    comment: str = Field("", max_length=COMMENT_MAX, description="An optional first note to the therapist")
+    comment: str = Field("", description=f"An optional first note to the therapist; at most {COMMENT_MAX} characters")
 
 
 class EntryUpdateIn(_EntryFieldsIn):

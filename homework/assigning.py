@@ -10,7 +10,17 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.record import record
 from homework.events import assignment_created
-from homework.models import Assignment, AssignmentReview, AssignmentStatus, Entry, Frequency, ReviewDecision
+from homework.models import (
+    Assignment,
+    AssignmentReview,
+    AssignmentStatus,
+    Entry,
+    ExpectedDifficulty,
+    Frequency,
+    ReviewDecision,
+)
+from lib.conflicts import STALE, EditConflict
+from lib.validation import checked_text, date_problem
 
 # What a therapist may set when assigning or revising; everything else is the system's.
 TAILORED_FIELDS = (
@@ -31,37 +41,78 @@ TAILORED_FIELDS = (
 )
 
 
-class StaleEdit(Exception):
-    """The assignment changed after the editor loaded it; their text must not overwrite it."""
+TITLE_MAX = 200
+TEXT_MAX = 4000
+GOAL_NOT_THIS_CLIENTS = "Choose one of this client's goals."
+STALE_ASSIGNMENT = "Someone changed this assignment meanwhile; your text is still below."
+REQUIRED_TEXT = {
+    "title": "Give the assignment a title.",
+    "instructions": "Write the instructions, in the client's words.",
+    "rationale": "Say why it helps: the reason you agreed on together.",
+}
 
 
-def _clean_fields(client, fields):
+def _clean_fields(client, fields, *, partial=False):
+    """Every rule of an assignment, checked for creating and revising alike; all problems are
+    reported at once, keyed by field, in the words the page shows beside the field."""
     unknown = set(fields) - set(TAILORED_FIELDS)
     if unknown:
         raise TypeError(f"Unexpected fields: {', '.join(sorted(unknown))}")
     fields = dict(fields)
+    errors = {}
+    for name in ("title", "instructions", "rationale", "when_where", "barriers", "if_then_plan"):
+        if name in fields or (not partial and name in REQUIRED_TEXT):
+            limit = TITLE_MAX if name == "title" else TEXT_MAX
+            fields[name] = checked_text(
+                errors, name, fields.get(name), max_length=limit, required=name in REQUIRED_TEXT,
+                required_message=REQUIRED_TEXT.get(name, ""),
+            )  # fmt: skip
     goal = fields.get("goal")
     # A goal is only ever one of this client's: a code swapped in the request body must not link
-    # another client's goal (the form checks it too; this is the last line).
+    # another client's goal.
     if goal is not None and goal.client_id != client.pk:
-        raise ValidationError({"goal": "Choose one of this client's goals."})
+        errors["goal"] = GOAL_NOT_THIS_CLIENTS
     frequency = fields.get("frequency")
-    if frequency is not None:
+    if "frequency" in fields or not partial:
+        if frequency not in Frequency.values:
+            errors["frequency"] = "Choose how often."
         # Only the detail that belongs to the chosen frequency is kept, so the schedule is never
         # ambiguous (daily *and* Mondays).
         if frequency != Frequency.TIMES_PER_WEEK:
             fields["times_per_week"] = None
         elif fields.get("times_per_week") not in range(1, 8):
-            raise ValidationError({"times_per_week": "Say how many times a week (1–7)."})
+            errors["times_per_week"] = "Say how many times a week (1–7)."
         if frequency != Frequency.WEEKDAYS:
             fields["weekdays"] = []
         else:
-            weekdays = sorted({int(day) for day in fields.get("weekdays") or []})
-            if not weekdays or not set(weekdays) <= set(range(7)):
-                raise ValidationError({"weekdays": "Tick at least one weekday (0 = Monday … 6 = Sunday)."})
-            fields["weekdays"] = weekdays
-    if fields.get("starts_on") and fields.get("due_on") and fields["due_on"] < fields["starts_on"]:
-        raise ValidationError({"due_on": "The due date cannot be before the start date."})
+            weekdays = fields.get("weekdays") or []
+            if not weekdays or not all(isinstance(day, int) and 0 <= day <= 6 for day in weekdays):
+                errors["weekdays"] = "Tick at least one weekday (0 = Monday … 6 = Sunday)."
+            else:
+                fields["weekdays"] = sorted(set(weekdays))
+    for name in ("starts_on", "due_on"):
+        if fields.get(name) is not None:
+            problem = date_problem(fields[name])
+            if problem:
+                errors[name] = problem
+        elif not partial:
+            errors[name] = "Choose a date."
+    starts_on, due_on = fields.get("starts_on"), fields.get("due_on")
+    if not {"starts_on", "due_on"} & errors.keys() and starts_on and due_on and due_on < starts_on:
+        errors["due_on"] = "The due date cannot be before the start date."
+    if ("expected_difficulty" in fields or not partial) and fields.get(
+        "expected_difficulty"
+    ) not in ExpectedDifficulty.values:
+        if fields.get("expected_difficulty") in (None, "") and not partial:
+            fields["expected_difficulty"] = ExpectedDifficulty.MODERATE
+        else:
+            errors["expected_difficulty"] = "Choose easy, moderate or challenging."
+    if "confidence" in fields or not partial:
+        confidence = fields.get("confidence")
+        if not isinstance(confidence, int) or isinstance(confidence, bool) or not 0 <= confidence <= 10:
+            errors["confidence"] = "The client's confidence is a number from 0 to 10."
+    if errors:
+        raise ValidationError(errors)
     return fields
 
 
@@ -76,18 +127,19 @@ def assignment_create(*, therapist, client, version, **fields):
 
 
 def assignment_update(*, assignment, expected_version, actor=None, **fields):
-    """Revise an assignment if nobody changed it since `expected_version`; else raise StaleEdit.
+    """Revise an assignment if nobody changed it since `expected_version`; else raise
+    EditConflict.
 
     A conditional UPDATE decides, so two editors can never silently overwrite each other on
-    SQLite or PostgreSQL (SECURITY.md, T-RL-1). On success the object in hand is refreshed.
+    SQLite or PostgreSQL (docs/security.md, T-RL-1). On success the object in hand is refreshed.
     """
-    fields = _clean_fields(assignment.client, fields)
+    fields = _clean_fields(assignment.client, fields, partial=True)
     with transaction.atomic():
         changed = Assignment.objects.filter(pk=assignment.pk, version=expected_version).update(
             **fields, version=F("version") + 1, updated_at=timezone.now()
         )
         if changed != 1:
-            raise StaleEdit(assignment.code)
+            raise EditConflict(STALE_ASSIGNMENT, reason=STALE)
         assignment.refresh_from_db()
         record(
             actor=actor or assignment.assigned_by, action=AuditAction.UPDATE, obj=assignment, client=assignment.client
@@ -98,6 +150,12 @@ def assignment_update(*, assignment, expected_version, actor=None, **fields):
 def assignment_review(*, assignment, reviewer, decision, note=""):
     """Record the in-session review. It locks every entry reviewed so far against client edits;
     "stop" also ends the assignment. Modify and step down continue on the edit page."""
+    errors = {}
+    if decision not in ReviewDecision.values:
+        errors["decision"] = "Choose keep, modify, step down or stop."
+    note = checked_text(errors, "note", note, max_length=TEXT_MAX)
+    if errors:
+        raise ValidationError(errors)
     decision = ReviewDecision(decision)
     now = timezone.now()
     with transaction.atomic():

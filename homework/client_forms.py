@@ -1,12 +1,12 @@
 """Forms the client fills around an exercise: how the practice went, ratings, a comment.
 
-The exercise's own questions come from homework.items (one form per template version); these
-forms carry everything else. They use the prefix "log" so their names can never collide with an
+They parse types and draw widgets only; every rule and its wording is homework.recording's, so
+the page and the API refuse the same input with the same words. The exercise's own questions
+come from homework.items (one form per template version); these forms carry everything else. They use the prefix "log" so their names can never collide with an
 exercise item's linkId (a therapist's own template may well have an item called "comment").
 """
 
 from django import forms
-from django.utils.formats import date_format
 
 from homework.models import FeltDifficulty, Helpfulness, Outcome, SkipReason
 from homework.recording import COMMENT_MAX, NOTE_MAX
@@ -14,11 +14,28 @@ from homework.recording import COMMENT_MAX, NOTE_MAX
 PREFIX = "log"
 
 
+class AnyChoiceField(forms.ChoiceField):
+    """Radio buttons whose value the write function judges (so its words are the ones shown)."""
+
+    def valid_value(self, value):
+        return True
+
+
+class AnyIntegerChoiceField(forms.TypedChoiceField):
+    def valid_value(self, value):
+        return True
+
+
+def _textarea(rows, limit):
+    # The browser stops typing at the limit; the write function words the rule.
+    return forms.Textarea(attrs={"rows": rows, "maxlength": limit})
+
+
 class EntryMetaForm(forms.Form):
     """Outcome, skip reason, date, ratings and an optional first comment of a new entry."""
 
-    outcome = forms.ChoiceField(label="How did it go?", choices=Outcome.choices, widget=forms.RadioSelect)
-    skip_reason = forms.ChoiceField(
+    outcome = AnyChoiceField(label="How did it go?", choices=Outcome.choices, widget=forms.RadioSelect, required=False)
+    skip_reason = AnyChoiceField(
         label="If you skipped it: what got in the way?",
         choices=SkipReason.choices,
         widget=forms.RadioSelect,
@@ -27,9 +44,9 @@ class EntryMetaForm(forms.Form):
     )
     skip_note = forms.CharField(
         label="Anything you want to add about why",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=NOTE_MAX,
+        widget=_textarea(2, NOTE_MAX),
         required=False,
+        strip=False,
         help_text="Needed if you chose “Something else”.",
     )
     occurred_on = forms.DateField(
@@ -37,7 +54,7 @@ class EntryMetaForm(forms.Form):
         help_text="Today, unless you are catching up on an earlier day.",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    helpfulness = forms.TypedChoiceField(
+    helpfulness = AnyIntegerChoiceField(
         label="How helpful was it?",
         choices=[(value, f"{value} – {label}") for value, label in Helpfulness.choices],
         coerce=int,
@@ -45,15 +62,15 @@ class EntryMetaForm(forms.Form):
         widget=forms.RadioSelect,
         required=False,
     )
-    difficulty = forms.ChoiceField(
+    difficulty = AnyChoiceField(
         label="How hard was it?", choices=FeltDifficulty.choices, widget=forms.RadioSelect, required=False
     )
     wants_to_discuss = forms.BooleanField(label="I want to talk about this in my next session", required=False)
     comment = forms.CharField(
         label="A note to your therapist (optional)",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=COMMENT_MAX,
+        widget=_textarea(3, COMMENT_MAX),
         required=False,
+        strip=False,
     )
 
     def __init__(self, *args, assignment, today, earliest=None, **kwargs):
@@ -64,30 +81,6 @@ class EntryMetaForm(forms.Form):
         self.earliest = earliest or assignment.starts_on
         self.fields["occurred_on"].initial = today
         self.fields["occurred_on"].widget.attrs.update(min=self.earliest.isoformat(), max=today.isoformat())
-
-    def clean_occurred_on(self):
-        day = self.cleaned_data["occurred_on"]
-        if day > self.today:
-            raise forms.ValidationError("This date is in the future. Choose today or an earlier day.")
-        if day < self.earliest:
-            raise forms.ValidationError(
-                f"This exercise started on {date_format(self.earliest, 'j F Y')}; choose that day or later."
-            )
-        return day
-
-    def clean(self):
-        data = super().clean()
-        outcome = data.get("outcome")
-        if outcome == Outcome.SKIPPED:
-            if not data.get("skip_reason"):
-                self.add_error("skip_reason", "Choose what got in the way. One tap is enough.")
-            elif data.get("skip_reason") == SkipReason.OTHER and not data.get("skip_note", "").strip():
-                self.add_error("skip_note", "Tell your therapist in a few words what got in the way.")
-        elif outcome:
-            # The skip fields are always on the page (no JavaScript); ignore them unless skipped.
-            data["skip_reason"] = ""
-            data["skip_note"] = ""
-        return data
 
     @property
     def is_skipped(self):
@@ -102,7 +95,7 @@ class EntryMetaForm(forms.Form):
             "outcome": data["outcome"],
             "occurred_on": data["occurred_on"],
             "skip_reason": data["skip_reason"],
-            "skip_note": data["skip_note"].strip(),
+            "skip_note": data["skip_note"],
             "helpfulness": data["helpfulness"],
             "difficulty": data["difficulty"],
             "wants_to_discuss": data["wants_to_discuss"],
@@ -137,6 +130,4 @@ class EntryEditForm(EntryMetaForm):
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(
-        label="Add a comment", widget=forms.Textarea(attrs={"rows": 3}), max_length=COMMENT_MAX, strip=True
-    )
+    body = forms.CharField(label="Add a comment", widget=_textarea(3, COMMENT_MAX), required=False, strip=False)

@@ -26,9 +26,11 @@ from homework.access import (
     open_assignments_for_client,
 )
 from homework.client_forms import CommentForm, EntryEditForm, EntryMetaForm
-from homework.items import AnswersInvalid, answer_rows, answers_form_class, initial_from_answers
+from homework.items import answer_rows, answers_form_class, initial_from_answers
 from homework.models import AssignmentStatus, Comment, Entry, Frequency
-from homework.recording import EntryLocked, StaleEdit, comment_add, entry_record, entry_update
+from homework.recording import LOCKED_ENTRY, comment_add, entry_record, entry_update
+from lib.conflicts import LOCKED, EditConflict
+from lib.validation import add_errors
 from practices.decorators import client_required
 from practices.models import Appointment
 
@@ -137,10 +139,8 @@ def entry_new(request, code):
                     comment=meta.cleaned_data["comment"],
                     **meta.entry_values(),
                 )
-            except AnswersInvalid as exc:
-                _add_answer_errors(answers_form, exc)
             except ValidationError as exc:
-                meta.add_error(None, exc)
+                _add_rule_errors(meta, answers_form, exc)
             else:
                 messages.success(request, SAVED)
                 return redirect("homework:client_home")
@@ -174,7 +174,7 @@ def client_entry(request, code):
             try:
                 comment_add(entry=entry, author=request.user, body=form.cleaned_data["body"])
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, "Your comment is saved. Your therapist will see it.")
                 return redirect("homework:client_entry", code=entry.code)
@@ -212,7 +212,7 @@ def entry_edit(request, code):
         answers_form = _answers_form(assignment, data=request.POST, optional=meta.is_skipped)
         if not entry.is_editable_by_client:
             # Reviewed while the client was typing: show their text back rather than lose it.
-            conflict = {"locked": True, "message": EntryLocked.message}
+            conflict = EditConflict(LOCKED_ENTRY, reason=LOCKED)
         elif _both_valid(meta, answers_form):
             try:
                 entry_update(
@@ -222,16 +222,13 @@ def entry_edit(request, code):
                     answers=_answers_of(answers_form),
                     **meta.entry_values(),
                 )
-            except AnswersInvalid as exc:
-                _add_answer_errors(answers_form, exc)
             except ValidationError as exc:
-                meta.add_error(None, exc)
-            except EntryLocked as exc:
-                conflict = {"locked": True, "message": exc.message}
-            except StaleEdit as exc:
-                conflict = {"locked": False, "message": exc.message}
-                # Let a second, deliberate save win: the page now carries the current version.
-                meta = _with_current_version(meta, entry)
+                _add_rule_errors(meta, answers_form, exc)
+            except EditConflict as exc:
+                conflict = exc
+                if not exc.is_locked:
+                    # Let a second, deliberate save win: the page now carries the current version.
+                    meta = _with_current_version(meta, entry)
             else:
                 messages.success(request, SAVED)
                 return redirect("homework:client_entry", code=entry.code)
@@ -276,9 +273,14 @@ def _answers_of(answers_form):
     return answers_form.cleaned_answers()
 
 
-def _add_answer_errors(answers_form, exc):
-    for link_id, errors in exc.errors.items():
-        answers_form.add_error(link_id if link_id in answers_form.fields else None, errors)
+def _add_rule_errors(meta, answers_form, exc):
+    """The write function's errors beside their fields: the exercise's questions (by linkId) in
+    the answers form, everything else in the form around it."""
+    for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
+        if field in answers_form.fields:
+            answers_form.add_error(field, errors)
+        else:
+            meta.add_error(field if field in meta.fields else None, errors)
 
 
 def _with_current_version(meta, entry):

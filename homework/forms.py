@@ -1,38 +1,51 @@
-"""Therapist forms: tailoring an assignment, reviewing it, replying under an entry."""
+"""Therapist forms: tailoring an assignment, reviewing it, replying under an entry.
+
+They parse types and draw widgets only; every rule and its wording is the write functions'
+(homework.assigning, homework.recording), so a page and the API refuse alike.
+"""
 
 from django import forms
 
+from homework.assigning import GOAL_NOT_THIS_CLIENTS, TEXT_MAX, TITLE_MAX
 from homework.models import WEEKDAY_NAMES, ExpectedDifficulty, Frequency, ReviewDecision
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-TEXT_LIMIT = 4000
 
 
-def _text(label, *, required=False, rows=3, help_text=""):
+def _text(label, *, required=False, rows=3, help_text="", limit=TEXT_MAX):
+    # `required` and the limit only guide the browser; the write function decides and words it.
+    attrs = {"rows": rows, "maxlength": limit}
+    if required:
+        attrs["required"] = True
     return forms.CharField(
-        label=label,
-        required=required,
-        max_length=TEXT_LIMIT,
-        help_text=help_text,
-        widget=forms.Textarea(attrs={"rows": rows}),
+        label=label, required=False, strip=False, help_text=help_text, widget=forms.Textarea(attrs=attrs)
     )
 
 
 class AssignmentForm(forms.Form):
     """What the client is given. Built for one client: only their goals can be chosen."""
 
-    title = forms.CharField(label="Title", max_length=200)
+    title = forms.CharField(
+        label="Title",
+        required=False,
+        strip=False,
+        widget=forms.TextInput(attrs={"maxlength": TITLE_MAX, "required": True}),
+    )
     instructions = _text("Instructions, in the client's words", required=True, rows=5)
     rationale = _text("Why it helps", required=True, help_text="The reason you agreed on together.")
     goal = forms.ModelChoiceField(
-        label="Goal it serves", queryset=None, required=False, to_field_name="code", empty_label="No linked goal"
+        label="Goal it serves",
+        queryset=None,
+        required=False,
+        to_field_name="code",
+        empty_label="No linked goal",
+        error_messages={"invalid_choice": GOAL_NOT_THIS_CLIENTS},
     )
     frequency = forms.ChoiceField(label="How often", choices=Frequency.choices, widget=forms.RadioSelect)
     times_per_week = forms.IntegerField(
         label="Times a week",
         required=False,
-        min_value=1,
-        max_value=7,
+        widget=forms.NumberInput(attrs={"min": 1, "max": 7}),
         help_text="Only for “a number of times a week” (1–7).",
     )
     weekdays = forms.TypedMultipleChoiceField(
@@ -53,8 +66,7 @@ class AssignmentForm(forms.Form):
     )
     confidence = forms.IntegerField(
         label="Client's confidence they will do it (0–10)",
-        min_value=0,
-        max_value=10,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 10}),
         help_text="Below 7? Consider making it easier.",
     )
 
@@ -62,23 +74,6 @@ class AssignmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.client = client
         self.fields["goal"].queryset = client.goals.all()
-        self.fields["goal"].error_messages["invalid_choice"] = "Choose one of this client's goals."
-
-    def clean(self):
-        cleaned = super().clean()
-        frequency = cleaned.get("frequency")
-        if (
-            frequency == Frequency.TIMES_PER_WEEK
-            and not cleaned.get("times_per_week")
-            and "times_per_week" not in self.errors
-        ):
-            self.add_error("times_per_week", "Say how many times a week (1–7).")
-        if frequency == Frequency.WEEKDAYS and not cleaned.get("weekdays"):
-            self.add_error("weekdays", "Tick at least one weekday.")
-        starts_on, due_on = cleaned.get("starts_on"), cleaned.get("due_on")
-        if starts_on and due_on and due_on < starts_on:
-            self.add_error("due_on", "The due date cannot be before the start date.")
-        return cleaned
 
     def assignment_fields(self):
         """The cleaned data as keyword arguments for homework.assigning."""
@@ -97,7 +92,3 @@ class ReviewForm(forms.Form):
 
 class ReplyForm(forms.Form):
     body = _text("Your reply", required=True, rows=3)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["body"].error_messages["required"] = "Write a reply before sending."

@@ -1,11 +1,12 @@
 """Record an entry, change it before review, comment on it: the write functions the client
-pages and the API both call.
+pages and the API both call, and the one place that words what is wrong with an entry.
 
-Each function checks the rules that make an entry meaningful (a skipped practice says why, no
-dates in the future, answers that fit the exercise) so the API cannot bypass what the forms
-check, and writes everything it touches in one transaction together with its audit event.
-Callers load objects through practices.access first; the ownership checks here are a second
-line, not the door.
+Each function checks every rule that makes an entry meaningful (a skipped practice says why, no
+dates in the future, ratings in range, answers that fit the exercise, text that can be stored)
+and raises a ValidationError keyed by field (or by the question's linkId), so the page shows a
+message beside the field and the API the same message under the same key. It writes everything
+it touches in one transaction together with its audit event. Callers load objects through
+homework.access first; the ownership checks here are a second line, not the door.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,35 +17,26 @@ from django.utils.formats import date_format
 
 from audit.models import AuditAction
 from audit.record import record
-from homework.items import validate_answers
-from homework.models import (
-    Comment,
-    Entry,
-    FeltDifficulty,
-    Helpfulness,
-    Outcome,
-    SkipReason,
-)
+from homework.items import AnswersInvalid, validate_answers
+from homework.models import Comment, Entry, FeltDifficulty, Helpfulness, Outcome, SkipReason
 from homework.scoring import score_answers
+from lib.conflicts import LOCKED, STALE, EditConflict
+from lib.validation import answers_problems, checked_text, date_problem
 
 COMMENT_MAX = 4000
 NOTE_MAX = 2000
 
-
-class EntryConflict(Exception):
-    """The entry cannot be changed as asked; the caller answers 409 and keeps what was typed."""
-
-
-class StaleEdit(EntryConflict):
-    """The entry changed (another tab, another device) since the client opened it."""
-
-    message = "This entry was changed somewhere else since you opened it."
-
-
-class EntryLocked(EntryConflict):
-    """Your therapist has reviewed the entry; it is part of the record now."""
-
-    message = "Your therapist has already reviewed this entry, so it can no longer be changed."
+STALE_ENTRY = "This entry was changed somewhere else since you opened it."
+LOCKED_ENTRY = "Your therapist has already reviewed this entry, so it can no longer be changed."
+STOPPED = "This exercise has been stopped; there is nothing to log."
+CHOOSE_OUTCOME = "Choose done, partly done or skipped."
+CHOOSE_SKIP_REASON = "Choose what got in the way. One tap is enough."
+EXPLAIN_OTHER = "Tell your therapist in a few words what got in the way."
+FUTURE_DATE = "This date is in the future. Choose today or an earlier day."
+HELPFULNESS_RANGE = "Choose how helpful it was, from 0 (not at all) to 4 (very)."
+CHOOSE_DIFFICULTY = "Choose one of the difficulty options."
+EMPTY_COMMENT = "Write something first."
+COMMENT_TOO_LONG = f"Keep a comment under {COMMENT_MAX} characters."
 
 
 def _check_client(assignment, client_user):
@@ -52,65 +44,69 @@ def _check_client(assignment, client_user):
         raise PermissionDenied("Only the client logs and edits their own practice.")
 
 
-def _checked_meta(*, assignment, earliest, outcome, occurred_on, skip_reason, skip_note, helpfulness, difficulty):
-    """Validate the fields around the answers; return the normalised skip reason and note."""
-    errors = {}
+def _checked_meta(
+    errors, *, assignment, earliest, outcome, occurred_on, skip_reason, skip_note, helpfulness, difficulty
+):
+    """Check the fields around the answers into `errors`; return the normalised reason and note."""
     if outcome not in Outcome.values:
-        errors["outcome"] = "Choose done, partly done or skipped."
+        errors["outcome"] = CHOOSE_OUTCOME
+    skip_note = checked_text(errors, "skip_note", skip_note, max_length=NOTE_MAX)
     if outcome == Outcome.SKIPPED:
         if skip_reason not in SkipReason.values:
-            errors["skip_reason"] = "A skipped practice needs a reason."
-        elif skip_reason == SkipReason.OTHER and not (skip_note or "").strip():
-            errors["skip_note"] = "Say in a few words what got in the way."
+            errors["skip_reason"] = CHOOSE_SKIP_REASON
+        elif skip_reason == SkipReason.OTHER and not skip_note and "skip_note" not in errors:
+            errors["skip_note"] = EXPLAIN_OTHER
     else:
+        # The skip fields are always on the page (it works without JavaScript): only a skipped
+        # practice keeps them.
         skip_reason, skip_note = "", ""
-    if len(skip_note or "") > NOTE_MAX:
-        errors["skip_note"] = f"Keep this under {NOTE_MAX} characters."
-    today = assignment.client.today()
-    if occurred_on > today:
-        errors["occurred_on"] = "This date is in the future."
+        errors.pop("skip_note", None)
+    problem = date_problem(occurred_on)
+    if problem:
+        errors["occurred_on"] = problem
+    elif occurred_on > assignment.client.today():
+        errors["occurred_on"] = FUTURE_DATE
     elif occurred_on < earliest:
-        errors["occurred_on"] = f"This exercise started on {date_format(earliest, 'j F Y')}."
+        errors["occurred_on"] = f"This exercise started on {date_format(earliest, 'j F Y')}; choose that day or later."
     if helpfulness is not None and helpfulness not in Helpfulness.values:
-        errors["helpfulness"] = "Helpfulness is a number from 0 to 4."
+        errors["helpfulness"] = HELPFULNESS_RANGE
     if difficulty and difficulty not in FeltDifficulty.values:
-        errors["difficulty"] = "Choose one of the difficulty options."
-    if errors:
-        raise ValidationError(errors)
-    return skip_reason, (skip_note or "").strip()
+        errors["difficulty"] = CHOOSE_DIFFICULTY
+    return skip_reason, skip_note
 
 
-def _checked_answers(version, outcome, answers):
-    """Validated answers with their (score, severity, risk); raises items.AnswersInvalid.
+def _checked_answers(errors, version, outcome, answers):
+    """Validated answers with their (score, severity, risk), or ({}, (None, "", False)) with the
+    problems added to `errors` by linkId.
 
     A skipped practice needs only its reason, so every question is optional then; whatever the
     client did answer is still kept (nothing typed is lost) and still checked for risk.
     """
+    unstorable = answers_problems(answers or {})
+    if unstorable:
+        errors.update(unstorable)
+        return {}, (None, "", False)
     items = version.items
     if outcome == Outcome.SKIPPED:
         items = [{**item, "required": False} for item in items]
-    answers = validate_answers(items, answers or {})
+    try:
+        answers = validate_answers(items, answers or {})
+    except AnswersInvalid as exc:
+        errors.update(exc.errors)
+        return {}, (None, "", False)
     return answers, score_answers(version, answers)
 
 
-def _entry_fields(
-    *,
-    assignment,
-    earliest,
-    outcome,
-    occurred_on,
-    answers,
-    skip_reason,
-    skip_note,
-    helpfulness,
-    difficulty,
-    wants_to_discuss,
-):
-    """Every rule an entry obeys, checked once for logging and editing alike.
+def _entry_fields(*, assignment, earliest, outcome, occurred_on, answers, skip_reason, skip_note,
+                  helpfulness, difficulty, wants_to_discuss, extra_errors=None):  # fmt: skip
+    """Every rule an entry obeys, checked once for logging and editing alike; every problem is
+    reported at once, so a person fixes them all in one round trip.
 
     Returns the model fields to write and whether the answers raise a risk flag.
     """
+    errors = dict(extra_errors or {})
     skip_reason, skip_note = _checked_meta(
+        errors,
         assignment=assignment,
         earliest=earliest,
         outcome=outcome,
@@ -120,7 +116,9 @@ def _entry_fields(
         helpfulness=helpfulness,
         difficulty=difficulty,
     )
-    answers, (score, severity, risk) = _checked_answers(assignment.template_version, outcome, answers)
+    answers, (score, severity, risk) = _checked_answers(errors, assignment.template_version, outcome, answers)
+    if errors:
+        raise ValidationError(errors)
     fields = dict(
         outcome=outcome,
         occurred_on=occurred_on,
@@ -153,7 +151,11 @@ def entry_record(
     """Log one practice of an active assignment, with an optional first comment."""
     _check_client(assignment, client_user)
     if not assignment.is_active:
-        raise ValidationError("This exercise has been stopped; there is nothing to log.")
+        raise ValidationError(STOPPED)
+    comment_errors = {}
+    comment = checked_text(
+        comment_errors, "comment", comment, max_length=COMMENT_MAX, too_long_message=COMMENT_TOO_LONG
+    )
     fields, risk = _entry_fields(
         assignment=assignment,
         earliest=assignment.starts_on,
@@ -165,10 +167,8 @@ def entry_record(
         helpfulness=helpfulness,
         difficulty=difficulty,
         wants_to_discuss=wants_to_discuss,
+        extra_errors=comment_errors,
     )
-    comment = (comment or "").strip()
-    if len(comment) > COMMENT_MAX:
-        raise ValidationError({"comment": f"Keep a comment under {COMMENT_MAX} characters."})
 
     # Not durable=True: seeding and import commands batch many entries in one transaction.
     with transaction.atomic():
@@ -197,7 +197,8 @@ def entry_update(
 
     One conditional UPDATE decides: it matches only the version the client started from and
     only while reviewed_at is empty, so two tabs (or a review landing mid-edit) cannot overwrite
-    each other on SQLite or PostgreSQL. Raises StaleEdit or EntryLocked when it matches nothing.
+    each other on SQLite or PostgreSQL. Raises EditConflict (stale or locked) when it matches
+    nothing.
     """
     assignment = entry.assignment
     _check_client(assignment, client_user)
@@ -224,8 +225,8 @@ def entry_update(
         if not changed:
             current = Entry.objects.filter(pk=entry.pk).values("reviewed_at").first()
             if current is not None and current["reviewed_at"] is not None:
-                raise EntryLocked(EntryLocked.message)
-            raise StaleEdit(StaleEdit.message)
+                raise EditConflict(LOCKED_ENTRY, reason=LOCKED)
+            raise EditConflict(STALE_ENTRY, reason=STALE)
         record(actor=client_user, action=AuditAction.UPDATE, obj=entry, client=assignment.client)
     entry.refresh_from_db()
     return entry
@@ -236,11 +237,18 @@ def comment_add(*, entry, author, body) -> Comment:
     client = entry.assignment.client
     if author.pk not in (client.user_id, client.therapist_id):
         raise PermissionDenied("Only the client and their therapist comment on an entry.")
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError({"body": "Write something first."})
-    if len(body) > COMMENT_MAX:
-        raise ValidationError({"body": f"Keep a comment under {COMMENT_MAX} characters."})
+    errors = {}
+    body = checked_text(
+        errors,
+        "body",
+        body,
+        max_length=COMMENT_MAX,
+        required=True,
+        required_message=EMPTY_COMMENT,
+        too_long_message=COMMENT_TOO_LONG,
+    )
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         comment = Comment.objects.create(entry=entry, author=author, body=body)
         record(actor=author, action=AuditAction.CREATE, obj=comment, client=client)

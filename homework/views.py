@@ -33,6 +33,8 @@ from homework.forms import AssignmentEditForm, AssignmentForm, ReplyForm, Review
 from homework.items import answer_rows, answers_form_class
 from homework.models import Assignment, ExerciseKind, Frequency, ReviewDecision, TemplateVersion
 from homework.recording import comment_add
+from lib.conflicts import EditConflict
+from lib.validation import add_errors
 from practices.access import former_clients, get_client_for_therapist
 from practices.clients import next_appointment_date
 from practices.decorators import therapist_required
@@ -42,7 +44,6 @@ RECENT_ENTRIES = 20
 PAST_APPOINTMENTS = 5
 ENTRIES_PER_PAGE = 20
 GET_POST = ["GET", "POST"]
-STALE_MESSAGE = "Someone changed this assignment meanwhile; your text is still below."
 
 
 # --- Caseload ---------------------------------------------------------------------------------------
@@ -191,7 +192,7 @@ def assign(request, client_code, template_code):
                     therapist=request.user, client=client, version=version, **form.assignment_fields()
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, f"“{assignment.title}” assigned to {client.name}; they get an email now.")
                 return redirect("homework:assignment_detail", code=assignment.code)
@@ -250,16 +251,16 @@ def assignment_edit(request, code):
                     actor=request.user,
                     **form.assignment_fields(),
                 )
-            except assigning.StaleEdit:
+            except EditConflict as exc:
                 # Keep every word typed; the next save (deliberately) applies to the newer version.
                 data = request.POST.copy()
                 data["version"] = str(Assignment.objects.values_list("version", flat=True).get(pk=assignment.pk))
                 form = AssignmentEditForm(data, client=client)
                 form.is_valid()
-                form.add_error(None, STALE_MESSAGE)
+                form.add_error(None, exc.message)
                 status = 409
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, "Assignment saved.")
                 return redirect("homework:assignment_detail", code=assignment.code)
@@ -293,15 +294,20 @@ def assignment_review(request, code):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = ReviewForm(request.POST)
-    if not form.is_valid():
+    review = None
+    if form.is_valid():
+        try:
+            review = assigning.assignment_review(
+                assignment=assignment,
+                reviewer=request.user,
+                decision=form.cleaned_data["decision"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+    if review is None:
         context = _assignment_context(request, assignment, review_form=form)
         return render(request, "homework/therapist/assignment_detail.html", context, status=400)
-    review = assigning.assignment_review(
-        assignment=assignment,
-        reviewer=request.user,
-        decision=form.cleaned_data["decision"],
-        note=form.cleaned_data["note"],
-    )
     messages.success(request, REVIEW_MESSAGES[review.decision])
     if review.decision in (ReviewDecision.MODIFY, ReviewDecision.STEP_DOWN):
         return redirect("homework:assignment_edit", code=assignment.code)
@@ -320,7 +326,7 @@ def entry_detail(request, code):
         try:
             comment_add(entry=entry, author=request.user, body=form.cleaned_data["body"])
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Reply sent.")
             return redirect("homework:entry_detail", code=entry.code)

@@ -14,10 +14,42 @@ from django.db import IntegrityError, transaction
 from accounts.invitations import invited_user_create
 from audit.models import AuditAction
 from audit.record import record
+from lib.validation import DATE_OUT_OF_RANGE, checked_text, date_problem
 from practices.events import client_added
-from practices.models import Appointment, Client, Goal, validate_timezone
+from practices.models import Appointment, Client, Goal, GoalStatus, validate_timezone
 
 EMAIL_TAKEN = "Someone already uses this email address in Between. Use another address for this client."
+NAME_MAX = 150
+GOAL_TITLE_MAX = 200
+GOAL_DESCRIPTION_MAX = 2000
+
+
+def _checked_goal(title, description, status):
+    errors = {}
+    title = checked_text(
+        errors, "title", title, max_length=GOAL_TITLE_MAX, required=True, required_message="Name the goal."
+    )
+    description = checked_text(errors, "description", description, max_length=GOAL_DESCRIPTION_MAX)
+    if status not in GoalStatus.values:
+        errors["status"] = "Choose working on it, achieved or set aside."
+    if errors:
+        raise ValidationError(errors)
+    return title, description
+
+
+def _checked_start(starts_at):
+    """An aware appointment time inside the supported range, in every zone."""
+    if starts_at is None or date_problem(starts_at.astimezone(UTC).date()):
+        raise ValidationError({"starts_at": DATE_OUT_OF_RANGE})
+    return starts_at
+
+
+def _checked_name(name):
+    errors = {}
+    name = checked_text(errors, "name", name, max_length=NAME_MAX, required=True, required_message="Enter a name.")
+    if errors:
+        raise ValidationError(errors)
+    return name
 
 
 # --- Time helpers --------------------------------------------------------------------------------
@@ -31,6 +63,10 @@ def local_to_aware(naive, tz_name):
     """
     tz = zoneinfo.ZoneInfo(tz_name)
     naive = naive.replace(tzinfo=None)
+    problem = date_problem(naive.date())
+    if problem:
+        # Far from 1900-2199 the conversion to UTC can leave the range datetime represents.
+        raise ValidationError(problem)
     aware = naive.replace(tzinfo=tz)
     if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
         raise ValidationError(f"That time does not exist in {tz_name} (the clocks change). Choose another time.")
@@ -59,6 +95,7 @@ def client_create(*, therapist, practice, name, email, timezone, next_appointmen
     next_appointment is an aware datetime (see local_to_aware). Raises ValidationError on the
     "email" key when the address is taken; then nothing is created.
     """
+    name = _checked_name(name)
     try:
         with transaction.atomic():
             user = invited_user_create(email=email, name=name, email_taken=EMAIL_TAKEN)
@@ -76,6 +113,7 @@ def client_create(*, therapist, practice, name, email, timezone, next_appointmen
 
 def client_update(*, actor, client, name, timezone, is_active):
     """Change name, time zone or whether the client is in care. Inactive clients vanish everywhere."""
+    name = _checked_name(name)
     with transaction.atomic():
         validate_timezone(timezone)
         client.timezone = timezone
@@ -91,7 +129,8 @@ def client_update(*, actor, client, name, timezone, is_active):
 # --- Goals ------------------------------------------------------------------------------------------------
 
 
-def goal_create(*, actor, client, title, description="", status=None):
+def goal_create(*, actor, client, title, description="", status=GoalStatus.ACTIVE):
+    title, description = _checked_goal(title, description, status)
     with transaction.atomic():
         goal = Goal(client=client, title=title, description=description)
         if status:
@@ -102,6 +141,7 @@ def goal_create(*, actor, client, title, description="", status=None):
 
 
 def goal_update(*, actor, goal, title, description, status):
+    title, description = _checked_goal(title, description, status)
     with transaction.atomic():
         goal.title, goal.description, goal.status = title, description, status
         goal.save(update_fields=["title", "description", "status", "updated_at"])
@@ -113,6 +153,7 @@ def goal_update(*, actor, goal, title, description, status):
 
 
 def appointment_create(*, actor, client, starts_at):
+    starts_at = _checked_start(starts_at)
     with transaction.atomic():
         appointment = Appointment.objects.create(client=client, starts_at=starts_at)
         record(actor=actor, action=AuditAction.CREATE, obj=appointment, client=client)
@@ -120,6 +161,7 @@ def appointment_create(*, actor, client, starts_at):
 
 
 def appointment_update(*, actor, appointment, starts_at):
+    starts_at = _checked_start(starts_at)
     with transaction.atomic():
         appointment.starts_at = starts_at
         appointment.save(update_fields=["starts_at"])

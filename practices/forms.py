@@ -8,8 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 
-from accounts.invitations import email_in_use
-from practices.clients import EMAIL_TAKEN, local_to_aware
+from practices.clients import GOAL_DESCRIPTION_MAX, GOAL_TITLE_MAX, NAME_MAX, local_to_aware
 from practices.models import GoalStatus
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -62,8 +61,13 @@ def _localize(form, field, tz_name):
         form.add_error(field, exc)
 
 
+def _text_input(limit, **attrs):
+    # The limit and `required` only guide the browser; the write function decides and words it.
+    return forms.TextInput(attrs={"maxlength": limit, "required": True, **attrs})
+
+
 class ClientAddForm(forms.Form):
-    name = forms.CharField(max_length=150, label="Name", widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    name = forms.CharField(label="Name", required=False, widget=_text_input(NAME_MAX, autocomplete="off"))
     email = forms.EmailField(
         label="Email",
         help_text="The invitation to sign in goes here.",
@@ -74,12 +78,6 @@ class ClientAddForm(forms.Form):
         label="Next appointment (optional)", required=False, help_text="In the client's time zone."
     )
 
-    def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if email_in_use(email):
-            raise ValidationError(EMAIL_TAKEN)
-        return email
-
     def clean(self):
         cleaned = super().clean()
         _localize(self, "next_appointment", cleaned.get("timezone"))
@@ -87,7 +85,7 @@ class ClientAddForm(forms.Form):
 
 
 class ClientEditForm(forms.Form):
-    name = forms.CharField(max_length=150, label="Name")
+    name = forms.CharField(label="Name", required=False, widget=_text_input(NAME_MAX))
     timezone = forms.ChoiceField(label="Time zone", choices=timezone_choices)
     is_active = forms.BooleanField(
         label="In my care (active)",
@@ -97,9 +95,11 @@ class ClientEditForm(forms.Form):
 
 
 class GoalForm(forms.Form):
-    title = forms.CharField(max_length=200, label="Goal")
+    title = forms.CharField(label="Goal", required=False, widget=_text_input(GOAL_TITLE_MAX))
     description = forms.CharField(
-        max_length=2000, required=False, label="Details (optional)", widget=forms.Textarea(attrs={"rows": 3})
+        required=False,
+        label="Details (optional)",
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": GOAL_DESCRIPTION_MAX}),
     )
     status = forms.ChoiceField(label="Status", choices=GoalStatus.choices, initial=GoalStatus.ACTIVE)
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from lib.validation import add_errors
 from practices import clients
 from practices.access import (
     get_appointment_for_therapist,
@@ -23,6 +24,16 @@ from practices.forms import AppointmentForm, ClientAddForm, ClientEditForm, Goal
 from practices.team import therapist_invite
 
 GET_POST = ["GET", "POST"]
+
+
+def _saved(form, write, **values):
+    """Call a write function; on a refusal put its messages beside the form's fields."""
+    try:
+        write(**values)
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return False
+    return True
 
 
 @therapist_required
@@ -42,7 +53,7 @@ def client_add(request):
                     next_appointment=data["next_appointment"],
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, f"{client.name} was added; an invitation email is on its way.")
                 return redirect("homework:client_detail", code=client.code)
@@ -81,8 +92,11 @@ def client_edit(request, code):
 def goal_add(request, code):
     client = get_client_for_therapist(request.user, code, request=request)
     form = GoalForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        clients.goal_create(actor=request.user, client=client, **form.cleaned_data)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _saved(form, clients.goal_create, actor=request.user, client=client, **form.cleaned_data)
+    ):
         messages.success(request, "Goal added.")
         return redirect("homework:client_detail", code=client.code)
     return render(request, "practices/goal_form.html", {"form": form, "client": client, "goal": None})
@@ -94,8 +108,11 @@ def goal_edit(request, code):
     goal = get_goal_for_therapist(request.user, code, request=request)
     initial = {"title": goal.title, "description": goal.description, "status": goal.status}
     form = GoalForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        clients.goal_update(actor=request.user, goal=goal, **form.cleaned_data)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _saved(form, clients.goal_update, actor=request.user, goal=goal, **form.cleaned_data)
+    ):
         messages.success(request, "Goal saved.")
         return redirect("homework:client_detail", code=goal.client.code)
     return render(request, "practices/goal_form.html", {"form": form, "client": goal.client, "goal": goal})
@@ -106,8 +123,17 @@ def goal_edit(request, code):
 def appointment_add(request, code):
     client = get_client_for_therapist(request.user, code, request=request)
     form = AppointmentForm(request.POST or None, tz_name=client.timezone)
-    if request.method == "POST" and form.is_valid():
-        clients.appointment_create(actor=request.user, client=client, starts_at=form.cleaned_data["starts_at"])
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _saved(
+            form,
+            clients.appointment_create,
+            actor=request.user,
+            client=client,
+            starts_at=form.cleaned_data["starts_at"],
+        )
+    ):
         messages.success(request, "Appointment added.")
         return redirect("homework:client_detail", code=client.code)
     return render(request, "practices/appointment_form.html", {"form": form, "client": client, "appointment": None})
@@ -144,7 +170,7 @@ def team(request):
         try:
             therapist_invite(practice=practice, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)  # a {"email": ...} error lands next to that field
+            add_errors(form, error)  # an {"email": ...} error lands next to that field
         else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("practices:team")

@@ -13,7 +13,8 @@ from django.utils import timezone
 from accounts.models import SignInLink
 from conftest import make_assignment, make_entry
 from homework.models import Entry
-from homework.recording import EntryConflict, entry_update
+from homework.recording import entry_update
+from lib.conflicts import EditConflict
 from notifications import tasks
 from notifications.models import Message, MessageKind
 
@@ -66,7 +67,7 @@ def test_concurrent_edits_of_one_entry_never_lose_an_update(client_a):
                     helpfulness=2,
                 )
                 saved.append(current.version)
-            except EntryConflict:
+            except EditConflict:
                 stale += 1
         return saved, stale
 

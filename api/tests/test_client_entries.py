@@ -141,7 +141,7 @@ def test_a_skipped_practice_needs_a_reason_but_no_answers(me, assignment_a):
     body = entry_body(assignment_a.client, outcome="skipped", answers={})
     refused = send(me, "POST", entries_url(assignment_a), body)
     assert refused.status_code == 422
-    assert refused.json()["errors"] == {"skip_reason": ["A skipped practice needs a reason."]}
+    assert refused.json()["errors"] == {"skip_reason": ["Choose what got in the way. One tap is enough."]}
 
     accepted = send(me, "POST", entries_url(assignment_a), {**body, "skip_reason": "no_time"})
     assert accepted.status_code == 201, accepted.content
@@ -154,7 +154,7 @@ def test_a_date_in_the_future_is_refused(me, assignment_a):
         me, "POST", entries_url(assignment_a), entry_body(assignment_a.client, occurred_on=tomorrow.isoformat())
     )
     assert response.status_code == 422
-    assert response.json()["errors"] == {"occurred_on": ["This date is in the future."]}
+    assert response.json()["errors"] == {"occurred_on": ["This date is in the future. Choose today or an earlier day."]}
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from django.utils import timezone
 from conftest import make_assignment, make_entry
 from homework import recording
 from homework.models import Comment, Entry
+from lib.conflicts import LOCKED, STALE, EditConflict
 
 FULL_ANSWERS = {
     "situation": "Queue at the bakery",
@@ -130,16 +131,18 @@ def test_a_stale_version_gives_409_and_keeps_the_text(browser, entry):
     assert (entry.answers["situation"], entry.version) == ("Typed in the first tab", 3)
 
 
-def test_entry_update_raises_stale_edit_or_locked(entry, client_a):
+def test_entry_update_refuses_a_stale_version_and_a_reviewed_entry(entry, client_a):
     kwargs = dict(
         entry=entry, client_user=client_a.user, outcome="done", occurred_on=entry.occurred_on, answers=FULL_ANSWERS
     )
     recording.entry_update(expected_version=1, **kwargs)
-    with pytest.raises(recording.StaleEdit):
+    with pytest.raises(EditConflict) as stale:
         recording.entry_update(expected_version=1, **kwargs)
+    assert stale.value.reason == STALE
     Entry.objects.filter(pk=entry.pk).update(reviewed_at=timezone.now())
-    with pytest.raises(recording.EntryLocked):
+    with pytest.raises(EditConflict) as locked:
         recording.entry_update(expected_version=2, **kwargs)
+    assert locked.value.reason == LOCKED
     assert Entry.objects.get(pk=entry.pk).version == 2
 
 
@@ -195,7 +198,7 @@ def test_comments_posted_appear_in_the_thread_with_author_names(browser, entry, 
 def test_an_empty_comment_is_refused(browser, entry):
     response = browser.post(reverse("homework:client_entry", args=[entry.code]), {"body": "   "})
     assert response.status_code == 200
-    assert "This field is required." in response.content.decode()
+    assert "Write something first." in response.content.decode()
     assert not Comment.objects.exists()
 
 
