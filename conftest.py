@@ -1,4 +1,4 @@
-"""The cast every test module shares (STYLE.md example 2).
+"""The cast every test module shares.
 
 practice_a: therapist_a (owner) with client_a; colleague_a, a therapist of the same practice
 with no clients. practice_b: therapist_b with client_b. Objects of A carry SENTINEL in their
@@ -20,7 +20,7 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture(autouse=True)
 def no_private_text_in_logs(caplog):
-    """Every test doubles as a log check (SECURITY.md T-LG-4): what people wrote, and their
+    """Every test doubles as a log check (docs/security.md T-LG-4): what people wrote, and their
     passwords, never reach a log record, whatever the test did."""
     yield
     leaked = [

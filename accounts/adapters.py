@@ -12,7 +12,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
 class MFAAdapter(DefaultMFAAdapter):
     """allauth stores TOTP seeds and recovery-code seeds in clear unless told otherwise
-    (SECURITY.md, "Library defaults we must override"); ours go through the field cipher."""
+    (docs/security.md, "Library defaults we override"); ours go through the field cipher."""
 
     AAD = "mfa.Authenticator.data"
 

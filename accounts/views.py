@@ -7,7 +7,7 @@ from accounts.invitations import invitation_accept
 from accounts.models import SignInLink
 
 
-@never_cache
+@never_cache  # opened before sign-in, so the signed-in pages' no-store does not cover it
 @require_http_methods(["GET", "POST"])
 def sign_in_link(request, token):
     """GET only shows a button: mail scanners that pre-open links must not use them up."""

@@ -1,4 +1,4 @@
-"""In and Out schemas, a pair per operation (STYLE.md example 8).
+"""In and Out schemas, a pair per operation.
 
 Out schemas name every field they return: no model is dumped wholesale, no integer key leaves
 the server (records are named by their public code, people by role or name, never by id), and

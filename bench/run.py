@@ -6,8 +6,8 @@ serves it with gunicorn (2 sync workers) on a free loopback port, signs in throu
 sign-in form, and drives every page at concurrency 1 and 8 with bench/load.py. Query counts come
 from an in-process pass with Django's test Client against the same database (bench/inproc.py).
 
-Writes bench/results.json ({"runs": [...]}, DESIGN.md "Interfaces other checks rely on"), prints
-a table and the pages that miss DESIGN.md's goals (the heaviest page >= 10% of the floor's rps,
+Writes bench/results.json ({"runs": [...]}, the format README.md documents), prints
+a table and the pages that miss the goals (the heaviest page >= 10% of the floor's rps,
 the others >= 30%), with a cProfile of each page that misses. Missing a goal is reported, not
 fatal (the machine's speed varies); a non-200 answer or a broken step exits non-zero.
 
@@ -62,7 +62,7 @@ TARGETS = [
     "entry_detail",
 ]
 HEAVIEST_GOAL, OTHERS_GOAL = 0.10, 0.30
-QUERY_LIMIT = 10  # SECURITY.md T-RL-10
+QUERY_LIMIT = 10  # docs/security.md T-RL-10
 
 
 class BenchError(Exception):
@@ -413,14 +413,14 @@ def main():
         f"{os.getloadavg()[0]:.1f} after{'; the machine was busy before the run, so compare with care' if busy else ''}."
     )
     if misses:
-        say("Pages under DESIGN.md's goal (heaviest page >= 10% of the /healthz rps, the rest >= 30%):")
+        say("Pages under the goal (heaviest page >= 10% of the /healthz rps, the rest >= 30%):")
         for row in misses:
             say(
                 f"  {row['dataset']}/c={row['concurrency']} {row['target']}: {row['ratio_to_floor']:.1%} "
                 f"of the floor (goal {row['_goal']:.0%}), GET {row['_path']}"
             )
     else:
-        say("Every page meets DESIGN.md's goal (heaviest page >= 10% of the /healthz rps, the rest >= 30%).")
+        say("Every page meets the goal (heaviest page >= 10% of the /healthz rps, the rest >= 30%).")
     if errors:
         for row in errors:
             say(

@@ -1,4 +1,4 @@
-"""Start-up checks for what `check --deploy` does not know about (STYLE.md example 6)."""
+"""Start-up checks for what `check --deploy` does not know about."""
 
 from urllib.parse import urlsplit
 

@@ -103,7 +103,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "huey.contrib.djhuey",
     "csp",
-    # STACK-NOTES trap 2: installed so /api/v1/docs serves its own Swagger files, not a CDN's.
+    # docs/stack.md trap 2: installed so /api/v1/docs serves its own Swagger files, not a CDN's.
     "ninja",
     "between",
     "accounts",
@@ -150,7 +150,7 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'between.sqlite3'}")
 DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # SECURITY.md "Concurrency, measured here": DEFERRED transactions fail 94% of concurrent
+    # docs/security.md, "Decisions": DEFERRED transactions fail 94% of concurrent
     # read-then-write transactions; IMMEDIATE takes the write lock up front and waits for it.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",

@@ -9,7 +9,7 @@ from practices.access import client_profile_for, membership_for
 
 
 @require_GET
-@never_cache
+@never_cache  # anonymous monitors and proxies must never see a cached "ok"
 def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
@@ -18,6 +18,7 @@ def healthz(request):
 
 
 @login_required
+@require_GET
 def home(request):
     """Send each person to their own start page."""
     if membership_for(request.user) is not None:

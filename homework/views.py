@@ -135,7 +135,7 @@ def template_list(request):
 @therapist_required
 @require_GET
 def template_detail(request, code):
-    template = get_template_for_therapist(request.user, code)
+    template = get_template_for_therapist(request.user, code, request=request)
     version = _latest_version(template)
     preview = None
     if version is not None:
@@ -180,7 +180,7 @@ def _assign_initial(client, version):
 @require_http_methods(GET_POST)
 def assign(request, client_code, template_code):
     client = get_client_for_therapist(request.user, client_code, request=request)
-    template = get_template_for_therapist(request.user, template_code)
+    template = get_template_for_therapist(request.user, template_code, request=request)
     version = _latest_version(template)
     if version is None:
         raise Http404("This template has no version yet.")

@@ -1,4 +1,4 @@
-"""AES-256-GCM for free text at rest (SECURITY.md, "Encrypting fields at rest").
+"""AES-256-GCM for free text at rest (lib/README.md).
 
 A token is "<key id>:<base64(nonce + ciphertext)>". The key id lets older keys keep decrypting
 after rotation and leaves room for per-client keys later. The associated data binds a token to

@@ -1,6 +1,6 @@
 """Render an outbox message into an email at send time.
 
-No clinical content in any email (SECURITY.md T-DP-5): email is not an encrypted channel, so a
+No clinical content in any email (docs/security.md T-DP-5): email is not an encrypted channel, so a
 message says only that something is waiting, with a link that requires signing in.
 """
 

@@ -1,7 +1,7 @@
 """Promise an email inside the caller's transaction; deliver it after commit.
 
 enqueue() must run in the same transaction as the change that causes the email, so the
-promise and the change commit or roll back together (SECURITY.md, "transactional outbox").
+promise and the change commit or roll back together (docs/security.md, "Decisions").
 """
 
 from django.db import IntegrityError, transaction

@@ -16,7 +16,7 @@ LEAK_MARKERS = (SENTINEL, CLIENT_A_NAME, CLIENT_A_EMAIL)
 ROLES = ("anonymous", "client_a", "client_b", "therapist_a", "colleague_a", "therapist_b")
 
 
-# --- Playwright: Debian's Chromium (STACK-NOTES traps 3, 4, 8) ------------------------------------
+# --- Playwright: Debian's Chromium (docs/stack.md traps 3, 4, 8) ------------------------------------
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Accessibility in a real browser (DESIGN.md, "Quality that users will notice").
+"""Accessibility in a real browser (every page works with a keyboard alone and passes axe).
 
 1. axe-core (bundled by axe-playwright-python) finds no WCAG 2.0/2.1 A or AA violation, and no
    best-practice one, on the main pages: anonymous, client (phone viewport) and therapist

@@ -1,4 +1,4 @@
-"""Concurrent writes lose nothing and fail cleanly, on SQLite and PostgreSQL (SECURITY.md T-RL-1).
+"""Concurrent writes lose nothing and fail cleanly, on SQLite and PostgreSQL (docs/security.md T-RL-1).
 
 Each thread has its own database connection, as separate web workers would.
 """

@@ -1,4 +1,4 @@
-"""Query counts do not grow with the data (SECURITY.md T-RL-10, DESIGN.md "How it grows").
+"""Query counts do not grow with the data (docs/security.md T-RL-10).
 
 Each page is measured with a few entries and again after many more were added (across three
 assignments, every third with a comment, some with a therapist's reply): the second count must

@@ -217,7 +217,7 @@ def test_a_foreign_client_gets_the_same_answer_for_a_bad_body_as_for_a_missing_r
         assert foreign.content == missing.content
 
 
-# --- CSRF (SECURITY.md T-IN-4) -----------------------------------------------------------------------
+# --- CSRF (docs/security.md T-IN-4) -----------------------------------------------------------------------
 
 
 def csrf_token(http):

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from homework.assigning import assignment_create
-from homework.models import TemplateVersion
+from homework.models import Outcome, TemplateVersion
 from homework.recording import comment_add, entry_record
 from notifications.models import Message, MessageStatus
 from practices.clients import client_create, goal_create
@@ -157,7 +157,7 @@ class Command(BaseCommand):
             entry_record(
                 assignment=assignment,
                 client_user=user,
-                outcome="skipped",
+                outcome=Outcome.SKIPPED,
                 occurred_on=day,
                 answers={},
                 skip_reason=rng.choice(["forgot", "no_time", "too_uncomfortable"]),
@@ -166,7 +166,7 @@ class Command(BaseCommand):
         entry = entry_record(
             assignment=assignment,
             client_user=user,
-            outcome="done" if rng.random() < 0.8 else "partly",
+            outcome=Outcome.DONE if rng.random() < 0.8 else Outcome.PARTLY,
             occurred_on=day,
             answers=sample_answers("thought-record", rng),
             helpfulness=rng.randint(1, 4),
@@ -181,7 +181,7 @@ class Command(BaseCommand):
         entry_record(
             assignment=assignment,
             client_user=client.user,
-            outcome="done",
+            outcome=Outcome.DONE,
             occurred_on=day,
             answers=sample_answers("skill-practice", rng),
             helpfulness=rng.randint(2, 4),
