@@ -1,4 +1,4 @@
-"""The authorization matrix (SECURITY.md T-AZ-1, T-AZ-1c, T-AZ-2, T-AZ-3).
+"""The authorization matrix (docs/security.md T-AZ-1, T-AZ-1c, T-AZ-2, T-AZ-3).
 
 Complete by construction: every URL pattern Django knows (allauth's included) must be listed in
 exactly one of PUBLIC, ALLAUTH, MATRIX or API below, so a new URL without an entry fails CI.
@@ -7,15 +7,18 @@ For each MATRIX route and each role in ROLES, with GET and with an empty POST (t
 does not enforce CSRF, so the POST reaches the view):
 
 - anonymous people are sent to the sign-in page and see none of A's data;
-- roles named in `owners` get the page, and it shows `shows` (so the leak checks can fail);
-- roles named in `others` may use the page for themselves (their own list, their own home) but
-  see nothing of A's;
-- everyone else gets 404 (never 403: no existence oracle), sees nothing of A's in the body, the
-  headers (Location included) or cookies, and a POST changes nothing.
+- roles named in `owners` get the page, and it shows `shows` (so the leak checks can fail); their
+  GET changes nothing;
+- roles named in `others` may use the page for themselves (their own list, their own home, which
+  shows what `theirs` names) but see nothing of A's;
+- everyone else gets 404 (never 403: no existence oracle; a GET of a POST-only URL included),
+  sees nothing of A's in the body, the headers (Location included) or cookies, and a POST changes
+  nothing.
 
 Routes with a `valid_post` body get a third method, "POST-valid": the body the owner's form
 accepts. The owner's POST must change something (that proves the body is valid) and everyone
-else's must change nothing.
+else's must change nothing. A page whose form posts other actions to the same URL (a delete
+button) lists them in OTHER_POSTS, under the same rules.
 
 API routes (the JSON API under /api/v1/) follow the same rules with three differences, tested
 by test_api_matrix and its neighbours: anonymous callers get 401 (JSON), not a redirect; bodies
@@ -38,6 +41,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from conftest import SENTINEL
 from tests.conftest import CLIENT_A_NAME, LEAK_MARKERS, ROLES, snapshot
 
+CLIENT_B_NAME = "Eve Client"  # client_b's name, on B's own pages
+
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
 THERAPISTS = frozenset({"therapist_a", "colleague_a", "therapist_b"})
 CLIENTS = frozenset({"client_a", "client_b"})
@@ -55,6 +60,7 @@ class Route:
     get: int = 200  # status of an entitled GET (302 for redirecting pages)
     valid_post: Callable | None = None  # objs -> a body the owner's POST succeeds with
     private: tuple = ()  # extra strings only owners may see
+    theirs: dict = dataclasses.field(default_factory=dict)  # role in `others` -> what their GET shows of their own
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,6 +83,7 @@ class ApiRoute:
     status: int = 200  # of an entitled call (201 for a create)
     valid_body: Callable | None = None  # objs -> a JSON body the owner's write succeeds with
     private: tuple = ()  # extra strings only owners may see
+    theirs: dict = dataclasses.field(default_factory=dict)  # role in `others` -> what they get of their own
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,7 +166,8 @@ MATRIX = {
         owners=frozenset({"therapist_a"}),
         others=frozenset({"therapist_b"}),  # owner of B: sees B's team only
         shows="Carol Colleague",
-        private=("Carol Colleague", "carol@example.com"),
+        private=("Carol Colleague", "carol@example.com", "alice@example.com"),
+        theirs={"therapist_b": "bob@example.com"},
         valid_post=lambda objs: {"name": "Nina Newtherapist", "email": "nina@example.com"},
     ),
     # --- Therapist pages: the caseload ---
@@ -168,6 +176,7 @@ MATRIX = {
         owners=frozenset({"therapist_a"}),
         others=frozenset({"colleague_a", "therapist_b"}),
         shows=CLIENT_A_NAME,
+        theirs={"therapist_b": CLIENT_B_NAME},
     ),
     "practices:client_add": Route(
         _fixed("practices:client_add"),
@@ -247,13 +256,18 @@ MATRIX = {
     ),
     # --- Client pages ---
     "homework:client_home": Route(
-        _fixed("homework:client_home"), owners=frozenset({"client_a"}), others=frozenset({"client_b"}), shows=SENTINEL
+        _fixed("homework:client_home"),
+        owners=frozenset({"client_a"}),
+        others=frozenset({"client_b"}),
+        shows=SENTINEL,
+        theirs={"client_b": "B&#x27;s homework"},
     ),
     "homework:client_history": Route(
         _fixed("homework:client_history"),
         owners=frozenset({"client_a"}),
         others=frozenset({"client_b"}),
         shows=SENTINEL,
+        theirs={"client_b": "B&#x27;s homework"},
     ),
     "homework:client_assignment": Route(
         _r("homework:client_assignment", "assignment"), owners=frozenset({"client_a"}), shows=SENTINEL
@@ -287,6 +301,7 @@ API = {
         owners=frozenset({"client_a"}),
         others=frozenset({"client_b"}),
         shows=SENTINEL,
+        theirs={"client_b": "B's homework"},
     ),
     "api:my_assignment": ApiRoute(
         _r("api:my_assignment", "assignment"), "GET", audience=CLIENTS, owners=frozenset({"client_a"}), shows=SENTINEL
@@ -296,6 +311,7 @@ API = {
         "POST",
         audience=CLIENTS,
         owners=frozenset({"client_a"}),
+        shows="Injected comment",  # the new entry comes back with its comment
         status=201,
         valid_body=lambda objs: {**_api_entry_body(objs), "comment": "Injected comment"},
     ),
@@ -306,6 +322,7 @@ API = {
         owners=frozenset({"client_a"}),
         others=frozenset({"client_b"}),
         shows=SENTINEL,
+        theirs={"client_b": "B's situation"},
     ),
     "api:my_entry_update": ApiRoute(
         _r("api:my_entry_update", "entry"),
@@ -323,6 +340,7 @@ API = {
         owners=frozenset({"therapist_a"}),
         others=frozenset({"colleague_a", "therapist_b"}),  # their own caseloads
         shows=CLIENT_A_NAME,
+        theirs={"therapist_b": CLIENT_B_NAME},
     ),
     "api:client_assignments": ApiRoute(
         _r("api:client_assignments", "client"),
@@ -431,6 +449,7 @@ def test_matrix_roles_are_known_and_consistent():
     for key, route in {**MATRIX, **API}.items():
         assert route.owners <= SIGNED_IN and route.others <= SIGNED_IN, key
         assert not route.owners & route.others, key
+        assert set(route.theirs) <= route.others, f"{key}: `theirs` names a role not in `others`"
     for key, route in API.items():
         assert key.startswith("api:"), key
         assert route.audience in (CLIENTS, THERAPISTS), key
@@ -513,7 +532,8 @@ def test_matrix(key, role, method, objs, as_role):
     response = _request(http, "GET" if method == "GET" else "POST", url, body)
 
     if role == "anonymous":
-        if not (method != "GET" and response.status_code == 405):  # refused for its method: says nothing
+        # A page that takes no form may refuse a POST for its method (405), which says nothing.
+        if not (method != "GET" and route.valid_post is None and response.status_code == 405):
             assert_sent_to_sign_in(response)
         assert_nothing_of_as(response, route.private)
         assert _state(objs) == before, "an anonymous request changed data"
@@ -522,6 +542,7 @@ def test_matrix(key, role, method, objs, as_role):
             assert response.status_code == route.get, f"{role} GET {url}: {response.status_code}"
             if route.shows:
                 assert route.shows in _body(response), f"{role} should see {route.shows!r} on {url}"
+            assert _state(objs) == before, f"{role}'s GET of {url} changed data"
         elif method == "POST":
             assert response.status_code in OWNER_POST_STATUSES, f"{role} POST {url}: {response.status_code}"
         else:
@@ -533,13 +554,17 @@ def test_matrix(key, role, method, objs, as_role):
     elif role in route.others:
         if method == "GET":
             assert response.status_code == route.get, f"{role} GET {url}: {response.status_code}"
+            if role in route.theirs:
+                assert route.theirs[role] in _body(response), f"{role} should see their own {route.theirs[role]!r}"
+            assert _state(objs) == before, f"{role}'s GET of {url} changed data"
         else:
             assert response.status_code in OWNER_POST_STATUSES, f"{role} POST {url}: {response.status_code}"
         assert_nothing_of_as(response, route.private)
     else:
-        # A foreign role: the same "not found" a non-existent record gives. A POST may instead be
-        # refused for its method before any lookup (405), which says nothing about the record.
-        allowed = {404} if method == "GET" and route.get != 405 else {404, 405}
+        # A foreign role: the same "not found" a non-existent record gives, a GET of a POST-only
+        # URL included. A POST to a page that takes no form may instead be refused for its method
+        # before any lookup (405), which says nothing about the record.
+        allowed = {404} if method == "GET" or route.valid_post else {404, 405}
         assert response.status_code in allowed, f"{role} {method} {url}: {response.status_code} (expected 404)"
         assert_nothing_of_as(response, route.private)
         assert _state(objs) == before, f"{role}'s refused {method} to {url} changed data"
@@ -566,6 +591,39 @@ def test_other_methods_change_nothing(key, role, objs, as_role):
         if role not in route.owners:
             assert_nothing_of_as(response, route.private)
     assert _state(objs) == before, f"{role}'s PUT/PATCH/DELETE to {url} changed data"
+
+
+# --- Other forms on one URL: every body an owner's page posts, refused to everyone else ----------------------
+
+# Bodies besides valid_post that an owner's page sends to the same URL, each a different action.
+OTHER_POSTS = {
+    "practices:appointment_edit": {"delete": lambda objs: {"delete": "1"}},  # the page's delete button
+}
+OTHER_POST_CASES = [
+    pytest.param(key, action, role, id=f"{key}-{action}-{role}")
+    for key in sorted(OTHER_POSTS)
+    for action in sorted(OTHER_POSTS[key])
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize("key,action,role", OTHER_POST_CASES)
+def test_other_forms_on_a_page_are_refused_to_everyone_else(key, action, role, objs, as_role):
+    route = MATRIX[key]
+    url = route.url(objs)
+    before = _state(objs)
+    response = as_role(role).post(url, OTHER_POSTS[key][action](objs))
+    if role in route.owners:
+        assert response.status_code in (302, 303), f"{role} {action} {url}: {response.status_code}"
+        # Counts only: the action may have deleted the very record _state() reads.
+        assert snapshot()["counts"] != before["counts"], f"the owner's {action} changed nothing; fix OTHER_POSTS"
+        return
+    if role == "anonymous":
+        assert_sent_to_sign_in(response)
+    else:
+        assert response.status_code == 404, f"{role} {action} {url}: {response.status_code} (expected 404)"
+    assert_nothing_of_as(response, route.private)
+    assert _state(objs) == before, f"{role}'s {action} to {url} changed data"
 
 
 # --- No existence oracle: a foreign record looks exactly like a missing one -----------------------------------
@@ -730,15 +788,19 @@ def test_api_matrix(key, role, label, objs, as_role):
     elif role == "anonymous":
         assert response.status_code == 401, f"anonymous {method} {url}: {response.status_code}"
         assert response.json() == UNAUTHORIZED
+        assert "Location" not in response, "an API caller is not sent to a sign-in page"
     elif role in route.owners:
         if method == "GET" or valid:
             assert response.status_code == route.status, f"{role} {method} {url}: {_body(response)[:2000]}"
+            assert response["Content-Type"].startswith("application/json")
             if route.shows:
                 assert route.shows in _body(response), f"{role} should get {route.shows!r} from {url}"
         else:
             assert response.status_code == 422, f"{role} {method} {url} with an empty body: {response.status_code}"
     elif role in route.others:
         assert response.status_code == route.status, f"{role} {method} {url}: {response.status_code}"
+        if role in route.theirs:
+            assert route.theirs[role] in _body(response), f"{role} should get their own {route.theirs[role]!r}"
     else:
         allowed = {404}
         if method != "GET" and not valid and role in route.audience:
@@ -834,6 +896,49 @@ def test_api_answers_with_client_data_are_json_and_never_stored(key, objs, as_ro
     assert response["Content-Type"].startswith("application/json")
     assert "no-store" in response.get("Cache-Control", ""), f"{key}: Cache-Control={response.get('Cache-Control')!r}"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+# --- The API's lists hold exactly the caller's own rows ----------------------------------------------------------
+
+
+def test_api_a_clients_lists_hold_exactly_their_own_homework(objs, world_b, as_role):
+    http = as_role("client_b")
+    assert [a["code"] for a in http.get(reverse("api:my_assignments")).json()] == [world_b.assignment.code]
+    assert [e["code"] for e in http.get(reverse("api:my_entries")).json()["items"]] == [world_b.entry.code]
+
+
+@pytest.mark.parametrize(
+    "role,caseload", [("therapist_a", ["client_a"]), ("colleague_a", []), ("therapist_b", ["client_b"])]
+)
+def test_api_a_therapists_caseload_holds_exactly_their_own_clients(role, caseload, objs, as_role, request):
+    codes = [request.getfixturevalue(name).code for name in caseload]
+    assert [c["code"] for c in as_role(role).get(reverse("api:clients")).json()] == codes
+
+
+def test_api_the_write_functions_second_line_answers_404_too(objs, as_role, monkeypatch):
+    """If the door ever let a foreign assignment through, entry_record's own check would refuse it;
+    the API answers that PermissionDenied with the same 404, not a 403 that confirms the record."""
+    from api import me
+
+    monkeypatch.setattr(me, "get_assignment_for_client", lambda user, code, request=None: objs.assignment)
+    route = API["api:my_entry_create"]
+    before = _state(objs)
+    response = _api_request(as_role("client_b"), "POST", route.url(objs), route.valid_body(objs))
+    assert response.status_code == 404
+    assert response.json() == NOT_FOUND
+    assert_nothing_of_as(response)
+    assert _state(objs) == before
+
+
+def test_api_reading_a_record_is_audited(objs, as_role):
+    """The door that authorizes an API read also records it (moved here with the rest of test_access)."""
+    from audit.models import AuditAction, AuditEvent
+
+    as_role("client_a").get(reverse("api:my_assignment", args=[objs.assignment.code]))
+    as_role("therapist_a").get(reverse("api:entry_fhir", args=[objs.entry.code]))
+    reads = AuditEvent.objects.filter(action=AuditAction.READ)
+    assert reads.filter(actor=objs.client.user, object_code=objs.assignment.code).exists()
+    assert reads.filter(actor=objs.therapist, object_code=objs.entry.code).exists()
 
 
 # --- T-AZ-3: privilege escalation, ids swapped in bodies -------------------------------------------------------
@@ -945,13 +1050,14 @@ def test_a_therapist_cannot_attach_another_practices_goal(form, objs, as_role, c
     from homework.models import Assignment
     from practices.models import Goal
 
-    goal_b = Goal.objects.create(client=client_b, title="B's goal", description="B's own words")
+    # No apostrophes: the page escapes them (&#x27;), so "B's goal" could never be found in it.
+    goal_b = Goal.objects.create(client=client_b, title="Goal of practice B", description="Words of practice B")
     url, body = GOAL_FORMS[form]
     before = snapshot(objs)
     response = as_role("therapist_a").post(url(objs), body(objs, goal=goal_b.code))
     assert response.status_code in (200, 400, 404), "the form must refuse the foreign goal"
     assert snapshot(objs) == before, "the form accepted B's goal"
-    assert "B's own words" not in _body(response) and "B's goal" not in _body(response)
+    assert "Words of practice B" not in _body(response) and "Goal of practice B" not in _body(response)
     assert not Assignment.objects.filter(goal=goal_b).exists()
 
 

@@ -1,8 +1,10 @@
-"""/healthz, the security headers of every kind of page, and the crisis link (DESIGN.md)."""
+"""/healthz, the security headers of every kind of page, and the crisis link on every page."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
+from conftest import PASSWORD
 from tests.test_authorization_matrix import MATRIX
 
 
@@ -28,7 +30,7 @@ def test_healthz_refuses_writes(client, db, method):
 def test_healthz_needs_no_sign_in_and_sets_no_session(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert "sessionid" not in response.cookies
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
 
 
 # --- Headers ------------------------------------------------------------------------------------------------
@@ -110,13 +112,30 @@ def test_pages_with_clinical_data_are_never_stored(name, fetch):
     assert "no-store" in cache_control, f"{name} may be stored by a browser or proxy: Cache-Control={cache_control!r}"
 
 
-@pytest.mark.parametrize("name", ["sign-in page", "client home"])
-def test_session_and_csrf_cookies_are_http_only(name, fetch):
-    response = fetch(name)
-    for morsel in response.cookies.values():
-        if morsel.key in ("sessionid", "csrftoken"):
-            assert morsel["httponly"], f"{morsel.key} readable by scripts"
-            assert morsel["samesite"].lower() in ("lax", "strict")
+def _assert_cookie_flags(morsel):
+    assert morsel["httponly"], f"{morsel.key} readable by scripts"
+    assert morsel["samesite"].lower() in ("lax", "strict"), f"{morsel.key} sent on cross-site requests"
+    # Served over https (SITE_URL), the cookie must never travel over plain http.
+    assert bool(morsel["secure"]) == settings.SITE_URL.startswith("https://"), (
+        f"{morsel.key}: secure={morsel['secure']!r}"
+    )
+
+
+def test_the_session_cookie_set_at_sign_in_is_http_only_and_same_site(client, client_a):
+    """Signing in through the real form is what sets the session cookie; read the flags off that one."""
+    response = client.post(reverse("account_login"), {"login": client_a.user.email, "password": PASSWORD})
+    assert response.status_code == 302, "the sign-in failed, so no session cookie was set"
+    morsel = response.cookies.get(settings.SESSION_COOKIE_NAME)
+    assert morsel is not None and morsel.value, f"signing in set no {settings.SESSION_COOKIE_NAME} cookie"
+    _assert_cookie_flags(morsel)
+
+
+def test_the_csrf_cookie_set_by_the_sign_in_form_is_http_only_and_same_site(client, db):
+    response = client.get(reverse("account_login"))
+    assert response.status_code == 200
+    morsel = response.cookies.get(settings.CSRF_COOKIE_NAME)
+    assert morsel is not None and morsel.value, f"the sign-in form set no {settings.CSRF_COOKIE_NAME} cookie"
+    _assert_cookie_flags(morsel)
 
 
 # --- Crisis resources: public, and one tap away on every client page ---------------------------------------------

@@ -93,18 +93,3 @@ def test_inviting_an_existing_email_shows_the_error_and_keeps_the_name(sign_in, 
     assert "already has an account" in response.content.decode()
     assert "Typed Name" in response.content.decode()
     assert not Membership.objects.filter(user=therapist_b, practice__name="Practice A").exists()
-
-
-def test_a_therapist_who_is_not_the_owner_cannot_open_the_team_page(sign_in, colleague_a):
-    assert sign_in(colleague_a).get(reverse("practices:team")).status_code == 404
-
-
-def test_a_client_cannot_open_the_team_page(sign_in, client_a):
-    assert sign_in(client_a.user).get(reverse("practices:team")).status_code == 404
-
-
-def test_another_practice_owner_sees_only_their_own_team(sign_in, therapist_a, therapist_b):
-    response = sign_in(therapist_b).get(reverse("practices:team"))
-    assert response.status_code == 200
-    assert therapist_b.email in response.content.decode()
-    assert therapist_a.email not in response.content.decode()

@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from conftest import PASSWORD
@@ -40,6 +41,7 @@ def test_a_password_reset_link_works_once(client, client_a):
     (message,) = mail.outbox
     path = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", message.body).group(1)
     form_page = client.get(path, follow=True)
+    assert "password1" in form_page.content.decode(), "the link's first use shows no new-password form"
     new_password = "a much longer new passphrase"
     client.post(form_page.redirect_chain[-1][0], {"password1": new_password, "password2": new_password})
     client_a.user.refresh_from_db()
@@ -56,12 +58,16 @@ def test_signing_up_is_closed(client, db):
 
     assert not User.objects.filter(email="stranger@example.com").exists()
     assert response.status_code == 200
+    # Refused because sign-up is closed, not because the form was filled in wrongly.
+    assert "Sign Up Closed" in response.content.decode()
 
 
 def test_signing_out_ends_the_session(sign_in, client_a):
     web = sign_in(client_a.user)
+    assert web.get(reverse("homework:client_home")).status_code == 200
     web.post(reverse("account_logout"))
-    assert web.get(reverse("homework:client_home")).status_code == 302
+    response = web.get(reverse("homework:client_home"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
 
 
 def test_a_password_reset_link_expires_after_an_hour(client, client_a, time_machine):
@@ -72,6 +78,9 @@ def test_a_password_reset_link_expires_after_an_hour(client, client_a, time_mach
     client.post(reverse("account_reset_password"), {"email": client_a.user.email})
     (message,) = mail.outbox
     path = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", message.body).group(1)
+    # The control: in time, the link shows the new-password form (in another browser, so this
+    # one keeps no trace of the key in its session).
+    assert "password1" in Client().get(path, follow=True).content.decode()
     time_machine.move_to(timezone.now() + timedelta(minutes=61))
     page = client.get(path, follow=True)
     assert "password1" not in page.content.decode()

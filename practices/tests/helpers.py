@@ -1,14 +1,9 @@
-"""Small helpers the therapist-page tests share (practices and homework)."""
+"""Small helpers the therapist-page tests share (practices and homework).
+
+Who may not open a page is tests/test_authorization_matrix.py's job; these serve the few tests
+that check a refusal the matrix does not make (an inactive client, another practice's template)."""
 
 from conftest import SENTINEL
-
-# Signed-in people who must never see therapist A's clients: a colleague in the same practice,
-# a therapist of another practice, and A's own client signed in as themself.
-OUTSIDERS = ["colleague_a", "therapist_b", "client_a_user"]
-
-
-def outsider(request, name):
-    return request.getfixturevalue(name)
 
 
 def assert_not_found(response):
