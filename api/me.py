@@ -22,10 +22,10 @@ from api.schemas import (
     page_of,
 )
 from homework.access import (
-    entries_for_client,
     get_assignment_for_client,
     get_entry_for_client,
-    open_assignments_for_client,
+    own_entries,
+    own_open_assignments,
 )
 from homework.models import Comment
 from homework.recording import entry_record, entry_update
@@ -40,7 +40,7 @@ CodePath = Path(..., pattern=CODE_PATTERN)
 @router.get("/assignments", response={200: list[MyAssignmentOut], **READ}, url_name="my_assignments")
 def my_assignments(request):
     """The client's active assignments, soonest due first, each with its form."""
-    return open_assignments_for_client(request.user, request=request).select_related("template_version__template")
+    return own_open_assignments(request.user, request=request).select_related("template_version__template")
 
 
 @router.get("/assignments/{code:code}", response={200: MyAssignmentOut, **READ}, url_name="my_assignment")
@@ -62,7 +62,7 @@ def my_entry_create(request, payload: EntryIn, code: str = CodePath):
 def my_entries(request, page: int = Query(1, ge=1, le=MAX_PAGE)):
     """Everything the client logged, newest first, a page at a time."""
     entries = (
-        entries_for_client(request.user, request=request)
+        own_entries(request.user, request=request)
         .select_related("assignment__client")
         .prefetch_related(Prefetch("comments", queryset=Comment.objects.order_by("created_at", "pk")))
     )

@@ -38,12 +38,10 @@ def fetch_one(queryset, *, user, code, request=None, client_of=None):
 
 def read_recorded(*, user, obj, client, request=None):
     """Record that `user` read `obj` (a record, or the client for a list of their data)."""
-    seen = getattr(request, "_audited_reads", None) if request is not None else None
-    key = (type(obj).__name__, getattr(obj, "pk", None))
-    if seen is not None and key in seen:
+    key = (type(obj).__name__, obj.pk)
+    seen = getattr(request, "_audited_reads", set())
+    if key in seen:
         return
     record(actor=user, action=AuditAction.READ, obj=obj, client=client, request=request)
     if request is not None:
-        if seen is None:
-            seen = request._audited_reads = set()
-        seen.add(key)
+        request._audited_reads = seen | {key}

@@ -101,7 +101,7 @@ def caseload_summary(user):
     """
     now = timezone.now()
     entries = Entry.objects.filter(assignment__client=OuterRef("pk"))
-    unreviewed = entries.filter(reviewed_at__isnull=True)
+    unreviewed = entries.unreviewed()
     active_assignments = (
         Assignment.objects.active()
         .filter(client=OuterRef("pk"))
@@ -120,8 +120,8 @@ def caseload_summary(user):
             ),
             active_assignments=Subquery(active_assignments),
             latest_entry_on=Subquery(entries.order_by("-occurred_on").values("occurred_on")[:1]),
-            has_risk=Exists(unreviewed.filter(risk_flag=True)),
-            wants_to_discuss=Exists(unreviewed.filter(wants_to_discuss=True)),
+            has_risk=Exists(unreviewed.flagged_for_risk()),
+            wants_to_discuss=Exists(unreviewed.to_discuss()),
         )
         .order_by("user__name", "pk")
     )
@@ -153,14 +153,14 @@ def get_entry_for_client(user, code, *, request=None):
     return fetch_one(scoped, user=user, code=code, request=request, client_of=_entry_client)
 
 
-def open_assignments_for_client(user, *, request=None):
+def own_open_assignments(user, *, request=None):
     """The client's active assignments, soonest due first."""
     client = _own_client(user)
     read_recorded(user=user, obj=client, client=client, request=request)
     return Assignment.objects.active().filter(client=client).order_by(*SOONEST_DUE_FIRST)
 
 
-def entries_for_client(user, *, request=None):
+def own_entries(user, *, request=None):
     """Everything the client logged, newest first."""
     client = _own_client(user)
     read_recorded(user=user, obj=client, client=client, request=request)

@@ -45,75 +45,80 @@ TITLE_MAX = 200
 TEXT_MAX = 4000
 GOAL_NOT_THIS_CLIENTS = "Choose one of this client's goals."
 STALE_ASSIGNMENT = "Someone changed this assignment meanwhile; your text is still below."
-REQUIRED_TEXT = {
+# Free-text fields, each with the message when it is left empty ("" where it may be).
+TEXT_FIELDS = {
     "title": "Give the assignment a title.",
     "instructions": "Write the instructions, in the client's words.",
     "rationale": "Say why it helps: the reason you agreed on together.",
+    "when_where": "",
+    "barriers": "",
+    "if_then_plan": "",
 }
 
 
 def _clean_fields(client, fields, *, partial=False):
     """Every rule of an assignment, checked for creating and revising alike; all problems are
-    reported at once, keyed by field, in the words the page shows beside the field."""
+    reported at once, keyed by field, in the words the page shows beside the field.
+
+    partial: a revision that names only the fields it changes; the others are left as they are.
+    """
     unknown = set(fields) - set(TAILORED_FIELDS)
     if unknown:
         raise TypeError(f"Unexpected fields: {', '.join(sorted(unknown))}")
     fields = dict(fields)
+    if not partial:
+        fields.setdefault("expected_difficulty", ExpectedDifficulty.MODERATE)
+        for name in TAILORED_FIELDS:
+            fields.setdefault(name, None)
     errors = {}
-    for name in ("title", "instructions", "rationale", "when_where", "barriers", "if_then_plan"):
-        if name in fields or (not partial and name in REQUIRED_TEXT):
-            limit = TITLE_MAX if name == "title" else TEXT_MAX
-            fields[name] = checked_text(
-                errors, name, fields.get(name), max_length=limit, required=name in REQUIRED_TEXT,
-                required_message=REQUIRED_TEXT.get(name, ""),
-            )  # fmt: skip
+    for name in TEXT_FIELDS.keys() & fields.keys():
+        fields[name] = checked_text(
+            errors, name, fields[name], max_length=TITLE_MAX if name == "title" else TEXT_MAX,
+            required=bool(TEXT_FIELDS[name]), required_message=TEXT_FIELDS[name],
+        )  # fmt: skip
     goal = fields.get("goal")
     # A goal is only ever one of this client's: a code swapped in the request body must not link
     # another client's goal.
     if goal is not None and goal.client_id != client.pk:
         errors["goal"] = GOAL_NOT_THIS_CLIENTS
-    frequency = fields.get("frequency")
-    if "frequency" in fields or not partial:
-        if frequency not in Frequency.values:
-            errors["frequency"] = "Choose how often."
-        # Only the detail that belongs to the chosen frequency is kept, so the schedule is never
-        # ambiguous (daily *and* Mondays).
-        if frequency != Frequency.TIMES_PER_WEEK:
-            fields["times_per_week"] = None
-        elif fields.get("times_per_week") not in range(1, 8):
-            errors["times_per_week"] = "Say how many times a week (1–7)."
-        if frequency != Frequency.WEEKDAYS:
-            fields["weekdays"] = []
-        else:
-            weekdays = fields.get("weekdays") or []
-            if not weekdays or not all(isinstance(day, int) and 0 <= day <= 6 for day in weekdays):
-                errors["weekdays"] = "Tick at least one weekday (0 = Monday … 6 = Sunday)."
-            else:
-                fields["weekdays"] = sorted(set(weekdays))
-    for name in ("starts_on", "due_on"):
-        if fields.get(name) is not None:
-            problem = date_problem(fields[name])
-            if problem:
-                errors[name] = problem
-        elif not partial:
-            errors[name] = "Choose a date."
+    if "frequency" in fields:
+        _check_frequency(fields, errors)
+    for name in {"starts_on", "due_on"} & fields.keys():
+        problem = "Choose a date." if fields[name] is None else date_problem(fields[name])
+        if problem:
+            errors[name] = problem
     starts_on, due_on = fields.get("starts_on"), fields.get("due_on")
     if not {"starts_on", "due_on"} & errors.keys() and starts_on and due_on and due_on < starts_on:
         errors["due_on"] = "The due date cannot be before the start date."
-    if ("expected_difficulty" in fields or not partial) and fields.get(
-        "expected_difficulty"
-    ) not in ExpectedDifficulty.values:
-        if fields.get("expected_difficulty") in (None, "") and not partial:
-            fields["expected_difficulty"] = ExpectedDifficulty.MODERATE
-        else:
-            errors["expected_difficulty"] = "Choose easy, moderate or challenging."
-    if "confidence" in fields or not partial:
-        confidence = fields.get("confidence")
+    if "expected_difficulty" in fields and fields["expected_difficulty"] not in ExpectedDifficulty.values:
+        errors["expected_difficulty"] = "Choose easy, moderate or challenging."
+    if "confidence" in fields:
+        confidence = fields["confidence"]
         if not isinstance(confidence, int) or isinstance(confidence, bool) or not 0 <= confidence <= 10:
             errors["confidence"] = "The client's confidence is a number from 0 to 10."
     if errors:
         raise ValidationError(errors)
     return fields
+
+
+def _check_frequency(fields, errors):
+    """Keep only the detail that belongs to the chosen frequency, so the schedule is never
+    ambiguous (daily *and* Mondays)."""
+    frequency = fields["frequency"]
+    if frequency not in Frequency.values:
+        errors["frequency"] = "Choose how often."
+    if frequency != Frequency.TIMES_PER_WEEK:
+        fields["times_per_week"] = None
+    elif fields.get("times_per_week") not in range(1, 8):
+        errors["times_per_week"] = "Say how many times a week (1–7)."
+    if frequency != Frequency.WEEKDAYS:
+        fields["weekdays"] = []
+        return
+    weekdays = fields.get("weekdays") or []
+    if weekdays and all(isinstance(day, int) and 0 <= day <= 6 for day in weekdays):
+        fields["weekdays"] = sorted(set(weekdays))
+    else:
+        errors["weekdays"] = "Tick at least one weekday (0 = Monday … 6 = Sunday)."
 
 
 def assignment_create(*, therapist, client, version, **fields):
@@ -161,9 +166,7 @@ def assignment_review(*, assignment, reviewer, decision, note=""):
     with transaction.atomic():
         review = AssignmentReview.objects.create(assignment=assignment, reviewer=reviewer, decision=decision, note=note)
         # Bumping the entry version makes a client edit that was already open fail as stale.
-        Entry.objects.filter(assignment=assignment, reviewed_at__isnull=True).update(
-            reviewed_at=now, version=F("version") + 1
-        )
+        Entry.objects.unreviewed().filter(assignment=assignment).update(reviewed_at=now, version=F("version") + 1)
         if decision == ReviewDecision.STOP and assignment.status != AssignmentStatus.STOPPED:
             Assignment.objects.filter(pk=assignment.pk).update(
                 status=AssignmentStatus.STOPPED, version=F("version") + 1, updated_at=now

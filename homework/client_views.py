@@ -20,17 +20,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 from homework import scheduling
 from homework.access import (
     NEWEST_FIRST,
-    entries_for_client,
     get_assignment_for_client,
     get_entry_for_client,
-    open_assignments_for_client,
+    own_entries,
+    own_open_assignments,
 )
 from homework.client_forms import CommentForm, EntryEditForm, EntryMetaForm
 from homework.items import answer_rows, answers_form_class, initial_from_answers
-from homework.models import AssignmentStatus, Comment, Entry, Frequency
+from homework.models import PRACTISED, AssignmentStatus, Comment, Entry, Frequency
 from homework.recording import LOCKED_ENTRY, comment_add, entry_record, entry_update
 from lib.conflicts import LOCKED, EditConflict
-from lib.validation import add_errors
+from lib.validation import add_errors, saved
 from practices.decorators import client_required
 from practices.models import Appointment
 
@@ -72,16 +72,16 @@ def client_home(request):
     client = request.client
     today = client.today()
     assignments = list(
-        open_assignments_for_client(request.user, request=request).defer(
+        own_open_assignments(request.user, request=request).defer(
             "instructions", "rationale", "barriers", "if_then_plan"
         )
     )
     # What the schedule needs: this week's entries (times a week counts from Monday) and any
     # practice of a one-off exercise. Dates and outcomes only, so no free text is decrypted.
     monday = today - timedelta(days=today.weekday())
-    logged = entries_for_client(request.user, request=request)
+    logged = own_entries(request.user, request=request)
     entries = logged.filter(
-        Q(occurred_on__gte=monday) | Q(assignment__frequency=Frequency.ONCE, outcome__in=scheduling.PRACTISED),
+        Q(occurred_on__gte=monday) | Q(assignment__frequency=Frequency.ONCE, outcome__in=PRACTISED),
         assignment__status=AssignmentStatus.ACTIVE,
     ).only("assignment_id", "occurred_on", "outcome")
     recent = list(_entry_rows(logged)[:RECENT_ON_HOME])
@@ -140,7 +140,7 @@ def entry_new(request, code):
                     **meta.entry_values(),
                 )
             except ValidationError as exc:
-                _add_rule_errors(meta, answers_form, exc)
+                add_errors(exc, meta, answers_form)
             else:
                 messages.success(request, SAVED)
                 return redirect("homework:client_home")
@@ -158,7 +158,7 @@ def client_history(request):
     comment_count = (
         Comment.objects.filter(entry=OuterRef("pk")).order_by().values("entry").annotate(n=Count("pk")).values("n")
     )
-    entries = _entry_rows(entries_for_client(request.user, request=request))
+    entries = _entry_rows(own_entries(request.user, request=request))
     entries = entries.annotate(comment_count=Subquery(comment_count))
     page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "homework/client/history.html", {"client": client, "page": page})
@@ -170,14 +170,9 @@ def client_entry(request, code):
     entry = get_entry_for_client(request.user, code, request=request)
     if request.method == "POST":
         form = CommentForm(request.POST)
-        if form.is_valid():
-            try:
-                comment_add(entry=entry, author=request.user, body=form.cleaned_data["body"])
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(request, "Your comment is saved. Your therapist will see it.")
-                return redirect("homework:client_entry", code=entry.code)
+        if form.is_valid() and saved(form, comment_add, entry=entry, author=request.user, **form.cleaned_data):
+            messages.success(request, "Your comment is saved. Your therapist will see it.")
+            return redirect("homework:client_entry", code=entry.code)
     else:
         form = CommentForm()
     assignment = entry.assignment
@@ -223,7 +218,7 @@ def entry_edit(request, code):
                     **meta.entry_values(),
                 )
             except ValidationError as exc:
-                _add_rule_errors(meta, answers_form, exc)
+                add_errors(exc, meta, answers_form)
             except EditConflict as exc:
                 conflict = exc
                 if not exc.is_locked:
@@ -273,16 +268,6 @@ def _answers_of(answers_form):
     return answers_form.cleaned_answers()
 
 
-def _add_rule_errors(meta, answers_form, exc):
-    """The write function's errors beside their fields: the exercise's questions (by linkId) in
-    the answers form, everything else in the form around it."""
-    for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
-        if field in answers_form.fields:
-            answers_form.add_error(field, errors)
-        else:
-            meta.add_error(field if field in meta.fields else None, errors)
-
-
 def _with_current_version(meta, entry):
     current = Entry.objects.filter(pk=entry.pk).values_list("version", flat=True).first() or entry.version
     data = meta.data.copy()
@@ -323,7 +308,7 @@ def _home_plan(assignments, entries, today):
         notes = []
         if assignment.frequency == Frequency.TIMES_PER_WEEK:
             logged = by_assignment[assignment.pk]
-            done = sum(1 for e in logged if e.outcome in scheduling.PRACTISED and e.occurred_on >= monday)
+            done = sum(1 for e in logged if e.outcome in PRACTISED and e.occurred_on >= monday)
             notes.append(f"{done} of {scheduling.planned_count(assignment, monday, sunday)} this week")
         if assignment.due_on == today:
             notes.append("last day today")

@@ -189,6 +189,10 @@ class Outcome(models.TextChoices):
     SKIPPED = "skipped", "Skipped"
 
 
+# What counts as practice (adherence, "done today", once-only exercises): done or partly done.
+PRACTISED = (Outcome.DONE, Outcome.PARTLY)
+
+
 class SkipReason(models.TextChoices):
     # From the homework-barriers literature: each names something the therapist can act on.
     FORGOT = "forgot", "I forgot"
@@ -220,18 +224,9 @@ class Helpfulness(models.IntegerChoices):
 
 
 class EntryQuerySet(models.QuerySet):
-    def practised(self):
-        """Done or partly done: what counts as practice."""
-        return self.filter(outcome__in=(Outcome.DONE, Outcome.PARTLY))
-
-    def skipped(self):
-        return self.filter(outcome=Outcome.SKIPPED)
-
     def unreviewed(self):
+        """Not yet reviewed by the therapist, so the client may still change it."""
         return self.filter(reviewed_at__isnull=True)
-
-    def reviewed(self):
-        return self.filter(reviewed_at__isnull=False)
 
     def flagged_for_risk(self):
         return self.filter(risk_flag=True)

@@ -220,7 +220,7 @@ def entry_update(
         changes["risk_flag"] = True
 
     with transaction.atomic():
-        as_opened = Entry.objects.filter(pk=entry.pk, version=expected_version, reviewed_at__isnull=True)
+        as_opened = Entry.objects.unreviewed().filter(pk=entry.pk, version=expected_version)
         changed = as_opened.update(**changes)
         if not changed:
             current = Entry.objects.filter(pk=entry.pk).values("reviewed_at").first()

@@ -7,11 +7,10 @@ functions read only the objects they are given.
 
 from datetime import date, timedelta
 
-from homework.models import Frequency, Outcome
+from homework.models import PRACTISED, Frequency
 
 TO_DO = "to_do"
 DONE = "done"  # something was logged for today, whatever its outcome
-PRACTISED = (Outcome.DONE, Outcome.PARTLY)
 WEEK = 7
 
 

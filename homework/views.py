@@ -34,7 +34,7 @@ from homework.items import answer_rows, answers_form_class
 from homework.models import Assignment, ExerciseKind, Frequency, ReviewDecision, TemplateVersion
 from homework.recording import comment_add
 from lib.conflicts import EditConflict
-from lib.validation import add_errors
+from lib.validation import add_errors, saved
 from practices.access import former_clients, get_client_for_therapist
 from practices.clients import next_appointment_date
 from practices.decorators import therapist_required
@@ -186,16 +186,18 @@ def assign(request, client_code, template_code):
         raise Http404("This template has no version yet.")
     if request.method == "POST":
         form = AssignmentForm(request.POST, client=client)
-        if form.is_valid():
-            try:
-                assignment = assigning.assignment_create(
-                    therapist=request.user, client=client, version=version, **form.assignment_fields()
-                )
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(request, f"“{assignment.title}” assigned to {client.name}; they get an email now.")
-                return redirect("homework:assignment_detail", code=assignment.code)
+        if form.is_valid() and (
+            assignment := saved(
+                form,
+                assigning.assignment_create,
+                therapist=request.user,
+                client=client,
+                version=version,
+                **form.assignment_fields(),
+            )
+        ):
+            messages.success(request, f"“{assignment.title}” assigned to {client.name}; they get an email now.")
+            return redirect("homework:assignment_detail", code=assignment.code)
     else:
         form = AssignmentForm(client=client, initial=_assign_initial(client, version))
     return render(
@@ -260,7 +262,7 @@ def assignment_edit(request, code):
                 form.add_error(None, exc.message)
                 status = 409
             except ValidationError as exc:
-                add_errors(form, exc)
+                add_errors(exc, form)
             else:
                 messages.success(request, "Assignment saved.")
                 return redirect("homework:assignment_detail", code=assignment.code)
@@ -294,18 +296,10 @@ def assignment_review(request, code):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = ReviewForm(request.POST)
-    review = None
-    if form.is_valid():
-        try:
-            review = assigning.assignment_review(
-                assignment=assignment,
-                reviewer=request.user,
-                decision=form.cleaned_data["decision"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-    if review is None:
+    review = form.is_valid() and saved(
+        form, assigning.assignment_review, assignment=assignment, reviewer=request.user, **form.cleaned_data
+    )
+    if not review:
         context = _assignment_context(request, assignment, review_form=form)
         return render(request, "homework/therapist/assignment_detail.html", context, status=400)
     messages.success(request, REVIEW_MESSAGES[review.decision])
@@ -322,14 +316,13 @@ def assignment_review(request, code):
 def entry_detail(request, code):
     entry = get_entry_for_therapist(request.user, code, request=request)
     form = ReplyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            comment_add(entry=entry, author=request.user, body=form.cleaned_data["body"])
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, "Reply sent.")
-            return redirect("homework:entry_detail", code=entry.code)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and saved(form, comment_add, entry=entry, author=request.user, **form.cleaned_data)
+    ):
+        messages.success(request, "Reply sent.")
+        return redirect("homework:entry_detail", code=entry.code)
     context = {
         "entry": entry,
         "assignment": entry.assignment,

@@ -34,20 +34,14 @@ def text_problem(value):
     return None
 
 
-def validate_text(value):
-    """A form-field validator (also for every string inside a list of lines)."""
-    for text in value if isinstance(value, list) else [value]:
-        problem = text_problem(text)
-        if problem:
-            raise ValidationError(problem, code="invalid_text")
-
-
 def checked_text(errors, field, value, *, max_length, required=False, required_message="", too_long_message=""):
     """Stripped text, with a message added to `errors[field]` when it breaks a rule."""
-    text = (value or "").strip() if isinstance(value, str) or value is None else value
-    if not isinstance(text, str):
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
         errors[field] = "Enter text."
         return ""
+    text = value.strip()
     problem = text_problem(text)
     if problem:
         errors[field] = problem
@@ -85,11 +79,22 @@ def answers_problems(answers, path=""):
     return problems
 
 
-def add_errors(form, exc):
-    """Put a write function's field-keyed ValidationError beside the form's fields; keys the
-    form has no field for become errors at the top of the form."""
+def add_errors(exc, form, *more_forms):
+    """Put a write function's ValidationError beside the fields it names, in whichever of the
+    forms has that field (a log page has the form around an exercise and the exercise's own);
+    the rest goes to the top of the first form."""
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc)
         return
     for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
+        owner = next((f for f in (form, *more_forms) if field in f.fields), None)
+        (owner or form).add_error(field if owner else None, errors)
+
+
+def saved(form, write, **values):
+    """`write(**values)`, or None with the refusal's messages shown beside `form`'s fields."""
+    try:
+        return write(**values)
+    except ValidationError as exc:
+        add_errors(exc, form)
+        return None

@@ -132,10 +132,7 @@ def client_update(*, actor, client, name, timezone, is_active):
 def goal_create(*, actor, client, title, description="", status=GoalStatus.ACTIVE):
     title, description = _checked_goal(title, description, status)
     with transaction.atomic():
-        goal = Goal(client=client, title=title, description=description)
-        if status:
-            goal.status = status
-        goal.save()
+        goal = Goal.objects.create(client=client, title=title, description=description, status=status)
         record(actor=actor, action=AuditAction.CREATE, obj=goal, client=client)
     return goal
 

@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 
 from practices.access import client_profile_for, membership_for
-from practices.models import Role
 
 
 def therapist_required(view):
@@ -26,7 +25,7 @@ def owner_required(view):
     @therapist_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.membership.role != Role.OWNER:
+        if not request.membership.is_owner:
             raise Http404("Not found")
         return view(request, *args, **kwargs)
 

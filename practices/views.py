@@ -7,11 +7,10 @@ former clients and the client page) live in homework.views. Each page runs a fix
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from lib.validation import add_errors
+from lib.validation import saved
 from practices import clients
 from practices.access import (
     get_appointment_for_therapist,
@@ -26,37 +25,22 @@ from practices.team import therapist_invite
 GET_POST = ["GET", "POST"]
 
 
-def _saved(form, write, **values):
-    """Call a write function; on a refusal put its messages beside the form's fields."""
-    try:
-        write(**values)
-    except ValidationError as exc:
-        add_errors(form, exc)
-        return False
-    return True
-
-
 @therapist_required
 @require_http_methods(GET_POST)
 def client_add(request):
     if request.method == "POST":
         form = ClientAddForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                client = clients.client_create(
-                    therapist=request.user,
-                    practice=request.membership.practice,
-                    name=data["name"],
-                    email=data["email"],
-                    timezone=data["timezone"],
-                    next_appointment=data["next_appointment"],
-                )
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(request, f"{client.name} was added; an invitation email is on its way.")
-                return redirect("homework:client_detail", code=client.code)
+        if form.is_valid() and (
+            client := saved(
+                form,
+                clients.client_create,
+                therapist=request.user,
+                practice=request.membership.practice,
+                **form.cleaned_data,
+            )
+        ):
+            messages.success(request, f"{client.name} was added; an invitation email is on its way.")
+            return redirect("homework:client_detail", code=client.code)
     else:
         form = ClientAddForm(initial={"timezone": clients.default_timezone_for(request.user)})
     return render(request, "practices/client_add.html", {"form": form})
@@ -95,7 +79,7 @@ def goal_add(request, code):
     if (
         request.method == "POST"
         and form.is_valid()
-        and _saved(form, clients.goal_create, actor=request.user, client=client, **form.cleaned_data)
+        and saved(form, clients.goal_create, actor=request.user, client=client, **form.cleaned_data)
     ):
         messages.success(request, "Goal added.")
         return redirect("homework:client_detail", code=client.code)
@@ -111,7 +95,7 @@ def goal_edit(request, code):
     if (
         request.method == "POST"
         and form.is_valid()
-        and _saved(form, clients.goal_update, actor=request.user, goal=goal, **form.cleaned_data)
+        and saved(form, clients.goal_update, actor=request.user, goal=goal, **form.cleaned_data)
     ):
         messages.success(request, "Goal saved.")
         return redirect("homework:client_detail", code=goal.client.code)
@@ -126,7 +110,7 @@ def appointment_add(request, code):
     if (
         request.method == "POST"
         and form.is_valid()
-        and _saved(
+        and saved(
             form,
             clients.appointment_create,
             actor=request.user,
@@ -166,13 +150,12 @@ def appointment_edit(request, code):
 def team(request):
     practice = request.membership.practice
     form = InviteTherapistForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            therapist_invite(practice=practice, **form.cleaned_data)
-        except ValidationError as error:
-            add_errors(form, error)  # an {"email": ...} error lands next to that field
-        else:
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
-            return redirect("practices:team")
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and saved(form, therapist_invite, practice=practice, **form.cleaned_data)
+    ):
+        messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+        return redirect("practices:team")
     members = team_of(request.membership)
     return render(request, "practices/team.html", {"form": form, "members": members, "practice": practice})

@@ -47,11 +47,22 @@ def test_the_thought_record_asks_for_the_situation():
     assert "situation" in [item["linkId"] for item in BY_KEY["thought-record"]["items"]]
 
 
+def problems(check, *args):
+    """The messages `check` refuses its arguments with; [] when it accepts them."""
+    try:
+        check(*args)
+    except ValidationError as exc:
+        return exc.messages
+    return []
+
+
 @pytest.mark.parametrize("key", KEYS)
 def test_the_definition_and_scoring_are_valid(key):
     template = BY_KEY[key]
-    validate_definition(template["items"])
-    validate_scoring(template["items"], template["scoring"])
+    assert problems(validate_definition, template["items"]) == []
+    assert problems(validate_scoring, template["items"], template["scoring"]) == []
+    # A questionnaire without scoring would show no total and no severity band.
+    assert bool(template["scoring"]) == (template["kind"] == ExerciseKind.QUESTIONNAIRE)
 
 
 @pytest.mark.parametrize("key", KEYS)

@@ -50,7 +50,11 @@ def errors_for(data, items=ITEMS):
 
 
 def test_a_definition_using_every_type_is_valid():
-    validate_definition(ITEMS)
+    assert {item["type"] for item in ITEMS} == set(ITEM_TYPES)
+    try:
+        validate_definition(ITEMS)
+    except ValidationError as exc:
+        pytest.fail(f"a valid definition was refused: {exc.messages}")
 
 
 @pytest.mark.parametrize(

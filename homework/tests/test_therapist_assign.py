@@ -194,28 +194,25 @@ def test_it_rejects_a_goal_of_another_client(sign_in, therapist_a, practice_a, c
     assert not Assignment.objects.exists()
 
 
+def create_directly(therapist, client, version, **changes):
+    """assignment_create with a complete plan, as the API or a script would call it."""
+    from homework.assigning import assignment_create
+
+    today = client.today()
+    plan = dict(
+        title="x", instructions="x", rationale="x", frequency="once", starts_on=today, due_on=today, confidence=5
+    )
+    return assignment_create(therapist=therapist, client=client, version=version, **{**plan, **changes})
+
+
 def test_the_write_function_refuses_a_foreign_goal_too(therapist_a, practice_a, client_a, version):
     from django.core.exceptions import ValidationError
 
-    from homework.assigning import assignment_create
-
     other = make_client(practice_a, therapist_a, "olga@example.com", "Olga Other")
     goal = Goal.objects.create(client=other, title="Hers")
-    today = client_a.today()
-    with pytest.raises(ValidationError):
-        assignment_create(
-            therapist=therapist_a,
-            client=client_a,
-            version=version,
-            title="x",
-            instructions="x",
-            rationale="x",
-            goal=goal,
-            frequency="once",
-            starts_on=today,
-            due_on=today,
-            confidence=5,
-        )
+    with pytest.raises(ValidationError) as refused:
+        create_directly(therapist_a, client_a, version, goal=goal)
+    assert list(refused.value.message_dict) == ["goal"]
     assert not Assignment.objects.exists()
 
 
@@ -243,21 +240,8 @@ def test_it_refuses_a_practice_template_of_another_practice(sign_in, therapist_a
 def test_the_write_function_refuses_an_incomplete_schedule(therapist_a, client_a, version, schedule):
     from django.core.exceptions import ValidationError
 
-    from homework.assigning import assignment_create
-
-    today = client_a.today()
-    with pytest.raises(ValidationError):
-        assignment_create(
-            therapist=therapist_a,
-            client=client_a,
-            version=version,
-            title="x",
-            instructions="x",
-            rationale="x",
-            starts_on=today,
-            due_on=today,
-            confidence=5,
-            **schedule,
-        )
+    with pytest.raises(ValidationError) as refused:
+        create_directly(therapist_a, client_a, version, **schedule)
+    assert list(refused.value.message_dict) == [next(key for key in schedule if key != "frequency")]
     assert not Assignment.objects.exists()
     assert not Message.objects.exists()
