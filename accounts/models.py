@@ -91,6 +91,16 @@ class SignInLink(models.Model):
         return link, token
 
     @classmethod
+    def issue_many(cls, users, max_age):
+        """One link per user in one INSERT (a batch of reminder emails); returns the tokens in order."""
+        tokens = [secrets.token_urlsafe(32) for _ in users]
+        expires_at = timezone.now() + timedelta(seconds=max_age)
+        cls.objects.bulk_create(
+            cls(user=user, token_hash=_hash_token(token), expires_at=expires_at) for user, token in zip(users, tokens, strict=True)
+        )
+        return tokens
+
+    @classmethod
     def find_usable(cls, token: str):
         return cls.objects.usable().select_related("user").filter(token_hash=_hash_token(token)).first()
 

@@ -191,6 +191,9 @@ def huey_settings(url):
 
 
 HUEY = huey_settings(HUEY_URL)
+# How long a worker's claim on an outbox message holds before another may take it over. It must
+# outlast one delivery batch (50 emails); the crash tests shorten it to finish quickly.
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 600)
 
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_URL = env_str("EMAIL_URL", "consolemail://")
@@ -231,6 +234,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # How long an invitation or sign-in link printed by create_practice stays valid.
 SIGN_IN_LINK_MAX_AGE = 60 * 60 * 72
+# Reminder emails carry a shorter-lived sign-in link, and pause links that work for 30 days.
+REMINDER_SIGN_IN_MAX_AGE = 60 * 60 * 24
+PAUSE_LINK_MAX_AGE = 60 * 60 * 24 * 30
 
 # --- Sessions, cookies and headers --------------------------------------------------------------
 SESSION_COOKIE_AGE = 60 * 60 * 12

@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("practices.urls")),
     path("", include("homework.urls")),
+    path("", include("notifications.urls")),
     path("api/v1/", api.urls),
 ]

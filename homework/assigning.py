@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.record import record
-from homework.events import assignment_created
+from homework.events import assignment_changed, assignment_created
 from homework.models import (
     Assignment,
     AssignmentReview,
@@ -19,6 +19,7 @@ from homework.models import (
     Frequency,
     ReviewDecision,
 )
+from homework.reminding import clean_times, times_from_when_where
 from lib.conflicts import STALE, EditConflict
 from lib.validation import checked_text, date_problem
 
@@ -38,6 +39,7 @@ TAILORED_FIELDS = (
     "if_then_plan",
     "expected_difficulty",
     "confidence",
+    "reminder_times",
 )
 
 
@@ -76,6 +78,8 @@ def _clean_fields(client, fields, *, partial=False):
             errors, name, fields[name], max_length=TITLE_MAX if name == "title" else TEXT_MAX,
             required=bool(TEXT_FIELDS[name]), required_message=TEXT_FIELDS[name],
         )  # fmt: skip
+    if "reminder_times" in fields:
+        _check_reminder_times(fields, errors)
     goal = fields.get("goal")
     # A goal is only ever one of this client's: a code swapped in the request body must not link
     # another client's goal.
@@ -99,6 +103,19 @@ def _clean_fields(client, fields, *, partial=False):
     if errors:
         raise ValidationError(errors)
     return fields
+
+
+def _check_reminder_times(fields, errors):
+    """None (or a field left blank) takes the time written in "when and where"; "none" means no
+    reminders. A revision that leaves both unnamed keeps the times it had."""
+    value = fields["reminder_times"]
+    if value is None or (isinstance(value, str) and not value.strip()):
+        fields["reminder_times"] = times_from_when_where(fields.get("when_where"))
+        return
+    try:
+        fields["reminder_times"] = clean_times(value)
+    except ValueError as problem:
+        errors["reminder_times"] = str(problem)
 
 
 def _check_frequency(fields, errors):
@@ -149,6 +166,7 @@ def assignment_update(*, assignment, expected_version, actor=None, **fields):
         record(
             actor=actor or assignment.assigned_by, action=AuditAction.UPDATE, obj=assignment, client=assignment.client
         )
+        assignment_changed.send(sender=Assignment, assignment=assignment)
     return assignment
 
 
@@ -172,5 +190,6 @@ def assignment_review(*, assignment, reviewer, decision, note=""):
                 status=AssignmentStatus.STOPPED, version=F("version") + 1, updated_at=now
             )
             assignment.refresh_from_db(fields=["status", "version", "updated_at"])
+            assignment_changed.send(sender=Assignment, assignment=assignment)
         record(actor=reviewer, action=AuditAction.UPDATE, obj=assignment, client=assignment.client)
     return review

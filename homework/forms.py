@@ -57,6 +57,13 @@ class AssignmentForm(forms.Form):
         help_text="Only for “on chosen weekdays”.",
     )
     when_where = _text("When and where", rows=2, help_text="For example: after breakfast, at the kitchen table.")
+    reminder_times = forms.CharField(
+        label="Reminder times",
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": 100, "inputmode": "text", "autocomplete": "off"}),
+        help_text="Times of day in the client's time zone, e.g. 19:00, 21:30. Left blank, the time in "
+        "“when and where” is used (“after dinner” means 19:00); write “none” for no reminders.",
+    )
     starts_on = forms.DateField(label="Starts on", widget=DATE_INPUT)
     due_on = forms.DateField(label="Due on", widget=DATE_INPUT, help_text="Usually the next appointment.")
     barriers = _text("What might get in the way", rows=2)

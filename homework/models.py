@@ -135,6 +135,10 @@ class Assignment(models.Model):
         max_length=20, choices=ExpectedDifficulty.choices, default=ExpectedDifficulty.MODERATE
     )
     confidence = models.PositiveSmallIntegerField()
+    # Local wall-clock times ("19:00") in the client's zone, sorted; empty means no reminders.
+    reminder_times = models.JSONField(default=list, blank=True)
+    # The client can silence one assignment's reminders and keep its times for later.
+    reminders_on = models.BooleanField(default=True)
     status = models.CharField(max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -174,6 +178,11 @@ class Assignment(models.Model):
     def has_started_by(self, day):
         """Active and started: a practice can be logged (catching up after the due date too)."""
         return self.is_active and self.starts_on <= day
+
+    def reminder_times_label(self):
+        if not self.reminder_times:
+            return "No reminders"
+        return ", ".join(self.reminder_times) + ("" if self.reminders_on else " (paused by the client)")
 
     def frequency_label(self):
         if self.frequency == Frequency.TIMES_PER_WEEK:

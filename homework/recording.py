@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 
 from audit.models import AuditAction
 from audit.record import record
+from homework.events import comment_added, entry_recorded
 from homework.items import AnswersInvalid, validate_answers
 from homework.models import Comment, Entry, FeltDifficulty, Helpfulness, Outcome, SkipReason
 from homework.scoring import score_answers
@@ -176,6 +177,10 @@ def entry_record(
         if comment:
             Comment.objects.create(entry=entry, author=client_user, body=comment)
         record(actor=client_user, action=AuditAction.CREATE, obj=entry, client=assignment.client)
+        entry_recorded.send(
+            sender=Entry, entry=entry, risk_raised=entry.risk_flag, discuss_raised=entry.wants_to_discuss,
+            commented=bool(comment),
+        )  # fmt: skip
     return entry
 
 
@@ -215,6 +220,7 @@ def entry_update(
         wants_to_discuss=wants_to_discuss,
     )
     changes = dict(fields, updated_at=timezone.now(), version=F("version") + 1)
+    was_risky, was_to_discuss = entry.risk_flag, entry.wants_to_discuss
     if risk:
         # A raised risk flag is never lowered by an edit: the therapist must still see it.
         changes["risk_flag"] = True
@@ -228,7 +234,11 @@ def entry_update(
                 raise EditConflict(LOCKED_ENTRY, reason=LOCKED)
             raise EditConflict(STALE_ENTRY, reason=STALE)
         record(actor=client_user, action=AuditAction.UPDATE, obj=entry, client=assignment.client)
-    entry.refresh_from_db()
+        entry.refresh_from_db()
+        entry_recorded.send(
+            sender=Entry, entry=entry, risk_raised=entry.risk_flag and not was_risky,
+            discuss_raised=entry.wants_to_discuss and not was_to_discuss, commented=False,
+        )  # fmt: skip
     return entry
 
 
@@ -252,4 +262,5 @@ def comment_add(*, entry, author, body) -> Comment:
     with transaction.atomic():
         comment = Comment.objects.create(entry=entry, author=author, body=body)
         record(actor=author, action=AuditAction.CREATE, obj=comment, client=client)
+        comment_added.send(sender=Comment, comment=comment)
     return comment

@@ -5,7 +5,8 @@ Everything works on calendar dates in the client's own zone (the caller passes t
 functions read only the objects they are given.
 """
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
 from homework.models import PRACTISED, Frequency
 
@@ -76,6 +77,81 @@ def todays_plan(assignments, entries_by_assignment, today: date) -> list[tuple]:
         elif is_due_on(assignment, today, [entry.occurred_on for entry in entries if entry.outcome in PRACTISED]):
             plan.append((assignment, TO_DO))
     return plan
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One planned practice at one reminder time: the local day and the time the client chose,
+    and the UTC instant it falls on once quiet hours and daylight saving are applied."""
+
+    assignment: object
+    local_date: date
+    local_time: time
+    at: datetime
+
+    @property
+    def key(self):
+        """Stable whatever moves the instant (quiet hours, a new zone): the outbox idempotency key."""
+        return f"{self.assignment.code}:{self.local_date.isoformat()}T{self.local_time:%H:%M}"
+
+
+def parse_time(text: str) -> time:
+    """ "19:00" -> time(19, 0); the stored form of reminder times and quiet hours."""
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def in_quiet_hours(moment: time, quiet) -> bool:
+    """quiet: (start, end) local times, end excluded; a window may run past midnight (22:00-08:00)."""
+    if not quiet:
+        return False
+    start, end = quiet
+    if start <= end:
+        return start <= moment < end
+    return moment >= start or moment < end
+
+
+def planned_occurrences(assignment, tz, start: date, end: date, *, quiet=None) -> list[Occurrence]:
+    """Every reminder-time occurrence of `assignment` on its planned days in [start, end], in zone
+    `tz`, moved out of `quiet` hours. The one planner: reminders, the calendar feed and adherence
+    all read it, so they can never disagree about when a practice was planned.
+
+    A reminder inside quiet hours moves to their end, or is dropped when the end falls on the
+    next day. A wall-clock time that does not exist on a daylight-saving day fires just after
+    the gap; one that exists twice fires at the first.
+    """
+    times = sorted({parse_time(text) for text in assignment.reminder_times})
+    occurrences = []
+    for day in planned_dates(assignment, start, end):
+        instants = set()
+        for chosen in times:
+            at = _fire_at(day, chosen, tz, quiet)
+            if at is not None and at not in instants:  # two times moved to one quiet-hours end
+                instants.add(at)
+                occurrences.append(Occurrence(assignment, day, chosen, at))
+    return occurrences
+
+
+def _fire_at(day, chosen, tz, quiet):
+    moment = chosen
+    for _ in range(3):  # a move can land in a DST gap, and the gap can shift it back into quiet
+        at = _instant(day, moment, tz)
+        local = at.astimezone(tz).time()
+        if not in_quiet_hours(local, quiet):
+            return at
+        start, end = quiet
+        if start > end and local >= start:
+            return None  # the quiet hours end tomorrow: today's reminder is dropped
+        moment = end
+    return None
+
+
+def _instant(day, moment, tz):
+    """The UTC instant of local `day` at `moment`, never on another local day."""
+    at = datetime.combine(day, moment, tzinfo=tz).astimezone(UTC)
+    if at.astimezone(tz).date() != day:  # a gap at midnight pushed it into tomorrow: fire just before
+        at = datetime.combine(day, moment, tzinfo=tz).replace(fold=1).astimezone(UTC)
+    return at
 
 
 def _monday(day):

@@ -269,6 +269,7 @@ def assignment_edit(request, code):
     else:
         initial = {name: getattr(assignment, name) for name in assigning.TAILORED_FIELDS}
         initial["goal"] = assignment.goal.code if assignment.goal else None
+        initial["reminder_times"] = ", ".join(assignment.reminder_times) or "none"
         initial["version"] = assignment.version
         form = AssignmentEditForm(client=client, initial=initial)
     return render(

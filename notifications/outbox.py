@@ -11,7 +11,7 @@ from notifications.models import Message
 
 
 def enqueue(*, recipient, kind, key, context=None):
-    """Write one outbox row; a second call with the same key returns the first row unchanged."""
+    """Write one outbox row, due now; a second call with the same key returns the first row unchanged."""
     idempotency_key = f"{kind}:{key}"
     try:
         with transaction.atomic():

@@ -1,9 +1,12 @@
-"""The emails the other apps' events cause, promised in the same transaction (outbox.enqueue)."""
+"""What the other apps' events cause here, written in the same transaction as the change: the
+emails (outbox.enqueue), the reminders planned again, the therapist's notices."""
 
 from django.dispatch import receiver
 
-from homework.events import assignment_created
-from notifications.models import MessageKind
+from homework.events import assignment_changed, assignment_created, comment_added, entry_recorded
+from notifications import planner
+from notifications.models import MessageKind, NoticeKind
+from notifications.notices import notice_add
 from notifications.outbox import enqueue
 from practices.events import client_added, therapist_invited
 
@@ -32,3 +35,34 @@ def tell_client_of_assignment(sender, assignment, **kwargs):
         key=assignment.code,
         context={"assignment": assignment.code},
     )
+    planner.replan([assignment.pk])
+
+
+@receiver(assignment_changed, dispatch_uid="notifications.replan_assignment")
+def replan_assignment(sender, assignment, **kwargs):
+    planner.replan([assignment.pk])
+
+
+@receiver(entry_recorded, dispatch_uid="notifications.entry_notices")
+def tell_therapist_of_entry(sender, entry, risk_raised, discuss_raised, commented, **kwargs):
+    client = entry.assignment.client
+    if risk_raised:
+        notice_add(client=client, kind=NoticeKind.NEEDS_ATTENTION, entry=entry)
+        # At once and by email too, content-free: the email says only that someone needs attention.
+        enqueue(
+            recipient=client.therapist,
+            kind=MessageKind.NEEDS_ATTENTION,
+            key=entry.code,
+            context={"client": client.code},
+        )
+    if discuss_raised:
+        notice_add(client=client, kind=NoticeKind.TO_DISCUSS, entry=entry)
+    if commented:
+        notice_add(client=client, kind=NoticeKind.COMMENT, entry=entry)
+
+
+@receiver(comment_added, dispatch_uid="notifications.comment_notice")
+def tell_therapist_of_comment(sender, comment, **kwargs):
+    client = comment.entry.assignment.client
+    if comment.author_id == client.user_id:
+        notice_add(client=client, kind=NoticeKind.COMMENT, entry=comment.entry)
