@@ -112,6 +112,8 @@ class _AssignmentPlanOut(Schema):
     rationale: str
     when_where: str
     if_then_plan: str
+    reminder_times: list[str] = Field(description="Local times of day (HH:MM) in the client's zone")
+    reminders_on: bool
 
     @staticmethod
     def resolve_frequency_label(obj):
