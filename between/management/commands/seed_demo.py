@@ -17,7 +17,7 @@ from accounts.models import User
 from homework.assigning import assignment_create
 from homework.models import Outcome, TemplateVersion
 from homework.recording import comment_add, entry_record
-from notifications.models import Message, MessageStatus
+from notifications.models import Message, MessageKind, MessageStatus
 from practices.clients import client_create, goal_create
 from practices.models import Practice
 from practices.team import practice_create, therapist_invite
@@ -127,7 +127,7 @@ class Command(BaseCommand):
             rationale="Slow breathing calms the body's alarm system.",
             frequency="times_per_week",
             times_per_week=4,
-            **common,
+            **{**common, "when_where": "Before bed, in the bedroom"},
         )
         for day_offset in range(20, -1, -1):
             day = today - timedelta(days=day_offset)
@@ -149,7 +149,8 @@ class Command(BaseCommand):
             )
 
         # Demo people have no inboxes; their invitations would only bury the sign-ins printed below.
-        Message.objects.update(status=MessageStatus.SENT, sent_at=timezone.now())
+        # Their reminders stay planned, so a worker running beside `make run` shows them in the console.
+        Message.objects.exclude(kind=MessageKind.REMINDER).update(status=MessageStatus.SENT, sent_at=timezone.now())
 
     def log_thought_record(self, rng, assignment, client, day, therapist):
         user = client.user
