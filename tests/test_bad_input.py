@@ -182,3 +182,17 @@ def test_the_api_refuses_what_could_never_be_shown_and_every_page_still_renders(
     assert http.get(reverse("homework:client_history")).status_code == 200
     therapist = sign_in(therapist_a)
     assert therapist.get(reverse("homework:assignment_detail", args=[assignment_a.code])).status_code == 200
+
+
+@settings(max_examples=200, deadline=None)
+@given(typed=st.one_of(st.text(max_size=40), st.lists(st.one_of(st.text(max_size=8), st.integers(), st.none()))))
+def test_any_reminder_times_are_either_clean_times_or_one_worded_refusal(typed):
+    from homework.reminding import BAD_TIMES, clean_times
+
+    try:
+        times = clean_times(typed)
+    except ValueError as problem:
+        assert str(problem) == BAD_TIMES
+        return
+    assert times == sorted(set(times)) and len(times) <= 6
+    assert all(len(t) == 5 and 0 <= int(t[:2]) <= 23 and 0 <= int(t[3:]) <= 59 for t in times)

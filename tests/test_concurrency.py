@@ -100,3 +100,31 @@ def test_two_workers_delivering_the_same_message_send_it_once(client_a):
     results = run_in_threads(lambda _: tasks.deliver(message.pk))
     assert results.count(True) == 1
     assert len(mail.outbox) == 1
+
+
+def test_eight_planners_at_once_plan_each_reminder_once(client_a):
+    from notifications import planner
+
+    for _ in range(5):
+        make_assignment(client_a, reminder_times=["07:00", "12:00", "19:00"])
+    now = timezone.now()
+    run_in_threads(lambda _: planner.plan_reminders(now=now))
+    reminders = Message.objects.filter(kind=MessageKind.REMINDER)
+    assert reminders.count() == reminders.values("idempotency_key").distinct().count() == 5 * 3 * 2
+
+
+def test_eight_dispatchers_and_deliverers_at_once_send_every_due_reminder_once(client_a):
+    from notifications import planner
+
+    for _ in range(4):
+        make_assignment(client_a, reminder_times=["07:00", "12:00", "19:00"])
+    now = timezone.now()
+    planner.plan_reminders(now=now)
+    due = list(Message.objects.filter(kind=MessageKind.REMINDER).values_list("pk", flat=True))
+    later = now + timezone.timedelta(hours=48)
+    # Each thread takes every message at once, as racing batches would.
+    run_in_threads(lambda _: tasks.deliver_batch(due, now=later))
+    sent = Message.objects.filter(kind=MessageKind.REMINDER, status="sent").count()
+    cancelled = Message.objects.filter(kind=MessageKind.REMINDER, status="cancelled").count()
+    assert sent + cancelled == len(due) and len(mail.outbox) == sent > 0
+    assert len({email.extra_headers["Message-ID"] for email in mail.outbox}) == sent
