@@ -96,7 +96,8 @@ class SignInLink(models.Model):
         tokens = [secrets.token_urlsafe(32) for _ in users]
         expires_at = timezone.now() + timedelta(seconds=max_age)
         cls.objects.bulk_create(
-            cls(user=user, token_hash=_hash_token(token), expires_at=expires_at) for user, token in zip(users, tokens, strict=True)
+            cls(user=user, token_hash=_hash_token(token), expires_at=expires_at)
+            for user, token in zip(users, tokens, strict=True)
         )
         return tokens
 

@@ -52,8 +52,7 @@ def sort_out(messages, *, now):
         return verdict
     assignment_ids = {m.assignment_id for m in messages}
     assignments = {
-        a.pk: a
-        for a in Assignment.objects.filter(pk__in=assignment_ids).select_related("client__reminder_preferences")
+        a.pk: a for a in Assignment.objects.filter(pk__in=assignment_ids).select_related("client__reminder_preferences")
     }
     days = {m.pk: date.fromisoformat(m.context["date"]) for m in messages}
     since = min(_counting_from(assignments.get(m.assignment_id), days[m.pk]) for m in messages)

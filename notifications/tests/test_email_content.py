@@ -55,7 +55,9 @@ def test_no_email_carries_clinical_text_in_subject_body_or_headers(every_email, 
         assert rendered.strip(), message.kind
         for text in clinical:
             assert text not in rendered, f"{message.kind} email shows {text!r}"
-        assert "/my/" in email.body or "/welcome/" in email.body or "/clients/" in email.body or "/notices/" in email.body
+        assert (
+            "/my/" in email.body or "/welcome/" in email.body or "/clients/" in email.body or "/notices/" in email.body
+        )
 
 
 def test_links_in_emails_carry_codes_and_tokens_only(every_email, client_a):

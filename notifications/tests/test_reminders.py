@@ -142,9 +142,14 @@ def _send_reminders_without_entries(assignment, days, now):
             at = now - timedelta(days=days - n) + timedelta(hours=hour)
             sent.append(
                 Message(
-                    idempotency_key=f"reminder:test:{n}:{hour}", recipient=assignment.client.user,
-                    kind=MessageKind.REMINDER, assignment=assignment, due_at=at, next_attempt_at=at,
-                    status=MessageStatus.SENT, sent_at=at,
+                    idempotency_key=f"reminder:test:{n}:{hour}",
+                    recipient=assignment.client.user,
+                    kind=MessageKind.REMINDER,
+                    assignment=assignment,
+                    due_at=at,
+                    next_attempt_at=at,
+                    status=MessageStatus.SENT,
+                    sent_at=at,
                     context={"assignment": assignment.code, "date": at.date().isoformat(), "time": f"{hour:02d}:00"},
                 )  # fmt: skip
             )
