@@ -141,6 +141,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread_notices",
             ],
         },
     },
@@ -178,9 +179,10 @@ CACHES = {
 HUEY_URL = env_str("HUEY_URL", f"sqlite:///{VAR_DIR / ('test-huey.sqlite3' if TESTING else 'huey.sqlite3')}")
 
 
-def huey_settings(url):
+def huey_settings(url, name="between"):
     # "immediate" is set explicitly: djhuey would otherwise run tasks inline whenever DEBUG is on.
-    common = {"name": "between", "immediate": False, "utc": True}
+    # The name keeps queues apart in one storage (a Redis database, a PostgreSQL database).
+    common = {"name": name, "immediate": False, "utc": True}
     if url.startswith("sqlite:///"):
         return {**common, "huey_class": "huey.SqliteHuey", "filename": url.removeprefix("sqlite:///")}
     if url.startswith(("redis://", "rediss://")):
@@ -190,7 +192,7 @@ def huey_settings(url):
     raise ImproperlyConfigured("HUEY_URL must start with sqlite:///, redis:// or postgres://")
 
 
-HUEY = huey_settings(HUEY_URL)
+HUEY = huey_settings(HUEY_URL, env_str("HUEY_NAME", "between"))
 # How long a worker's claim on an outbox message holds before another may take it over. It must
 # outlast one delivery batch (50 emails); the crash tests shorten it to finish quickly.
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 600)

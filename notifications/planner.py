@@ -121,19 +121,25 @@ def _plan_page(assignments, now):
 
 def plan_morning_briefs(*, now=None, page=500):
     """One email per therapist on the morning (their zone, 07:30 unless they chose) of each day
-    they have an appointment in the next 48 hours. A day whose morning has passed is told now."""
+    they have an appointment with a client in care in the next 48 hours. A day whose morning has
+    passed is told now. Pending emails for a day that no longer has one (a cancelled
+    appointment, a new zone that moves it to another local day) are cancelled."""
     now = now or timezone.now()
-    upcoming = Appointment.objects.filter(starts_at__gte=now, starts_at__lt=now + HORIZON).order_by("pk")
-    planned, last_pk = 0, 0
-    while True:
-        batch = list(upcoming.filter(pk__gt=last_pk).values_list("pk", "starts_at", "client__therapist_id")[:page])
-        if not batch:
-            return planned
-        last_pk = batch[-1][0]
-        therapists = {therapist for _, _, therapist in batch}
-        preferences = {p.user_id: p for p in TherapistPreferences.objects.filter(user_id__in=therapists)}
+    upcoming = Appointment.objects.filter(
+        starts_at__gte=now, starts_at__lt=now + HORIZON, client__is_active=True
+    ).order_by()
+    pending = Message.objects.filter(kind=MessageKind.MORNING_BRIEF, status=MessageStatus.PENDING, due_at__gte=now)
+    therapists = sorted(
+        set(upcoming.values_list("client__therapist_id", flat=True)) | set(pending.values_list("recipient_id", flat=True))
+    )
+    planned = 0
+    for start in range(0, len(therapists), page):
+        chunk = therapists[start : start + page]
+        preferences = {p.user_id: p for p in TherapistPreferences.objects.filter(user_id__in=chunk)}
         rows = {}
-        for _, starts_at, therapist in batch:
+        for starts_at, therapist in upcoming.filter(client__therapist_id__in=chunk).values_list(
+            "starts_at", "client__therapist_id"
+        ):
             mine = preferences.get(therapist)
             tz = zoneinfo.ZoneInfo(mine.timezone if mine else "UTC")
             day = starts_at.astimezone(tz).date()
@@ -144,5 +150,9 @@ def plan_morning_briefs(*, now=None, page=500):
                 idempotency_key=key, recipient_id=therapist, kind=MessageKind.MORNING_BRIEF, due_at=at,
                 next_attempt_at=at, context={"date": day.isoformat()},
             )  # fmt: skip
+        pending.filter(recipient_id__in=chunk).exclude(idempotency_key__in=list(rows)).update(
+            status=MessageStatus.CANCELLED
+        )
         Message.objects.bulk_create(list(rows.values()), ignore_conflicts=True)
         planned += len(rows)
+    return planned

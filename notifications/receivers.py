@@ -8,7 +8,8 @@ from notifications import planner
 from notifications.models import MessageKind, NoticeKind
 from notifications.notices import notice_add
 from notifications.outbox import enqueue
-from practices.events import client_added, therapist_invited
+from notifications.preferences import replan_client
+from practices.events import client_added, client_timezone_changed, therapist_invited
 
 
 @receiver(client_added, dispatch_uid="notifications.client_invitation")
@@ -66,3 +67,9 @@ def tell_therapist_of_comment(sender, comment, **kwargs):
     client = comment.entry.assignment.client
     if comment.author_id == client.user_id:
         notice_add(client=client, kind=NoticeKind.COMMENT, entry=comment.entry)
+
+
+@receiver(client_timezone_changed, dispatch_uid="notifications.replan_client_zone")
+def replan_client_zone(sender, client, **kwargs):
+    # Reminders are local wall-clock times: a new zone moves every instant already planned.
+    replan_client(client)

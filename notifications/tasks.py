@@ -92,6 +92,8 @@ def _send(messages, wording, token, now):
     for message, email in zip(messages, emails, strict=True):
         email.connection = connection
         try:
+            # Opened here, not by send(): a connection send() opens itself it also closes again.
+            connection.open()
             email.send()
         except Exception as error:  # any failure of SMTP: retry later, never lose it
             _failed(message, error, token, now)

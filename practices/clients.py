@@ -15,7 +15,7 @@ from accounts.invitations import invited_user_create
 from audit.models import AuditAction
 from audit.record import record
 from lib.validation import DATE_OUT_OF_RANGE, checked_text, date_problem
-from practices.events import client_added
+from practices.events import client_added, client_timezone_changed
 from practices.models import Appointment, Client, Goal, GoalStatus, validate_timezone
 
 EMAIL_TAKEN = "Someone already uses this email address in Between. Use another address for this client."
@@ -116,6 +116,7 @@ def client_update(*, actor, client, name, timezone, is_active):
     name = _checked_name(name)
     with transaction.atomic():
         validate_timezone(timezone)
+        zone_changed = timezone != client.timezone
         client.timezone = timezone
         client.is_active = is_active
         client.save(update_fields=["timezone", "is_active"])
@@ -123,6 +124,25 @@ def client_update(*, actor, client, name, timezone, is_active):
             client.user.name = name
             client.user.save(update_fields=["name"])
         record(actor=actor, action=AuditAction.UPDATE, obj=client, client=client)
+        if zone_changed:
+            client_timezone_changed.send(sender=Client, client=client)
+    return client
+
+
+def client_timezone_set(*, client, actor, timezone):
+    """The client's own choice of clock (their reminder settings): "today" and every reminder
+    follow it. Refused in the words of practices.models.validate_timezone, keyed "timezone"."""
+    try:
+        validate_timezone(timezone)
+    except ValidationError as exc:
+        raise ValidationError({"timezone": exc.messages}) from None
+    if timezone == client.timezone:
+        return client
+    with transaction.atomic():
+        client.timezone = timezone
+        client.save(update_fields=["timezone"])
+        record(actor=actor, action=AuditAction.UPDATE, obj=client, client=client)
+        client_timezone_changed.send(sender=Client, client=client)
     return client
 
 

@@ -10,3 +10,5 @@ from django.dispatch import Signal
 client_added = Signal()
 # membership: the new therapist's Membership, just invited to sign in.
 therapist_invited = Signal()
+# client: the Client whose time zone just changed (reminders follow the new clock).
+client_timezone_changed = Signal()

@@ -73,9 +73,32 @@ def world_b(client_b):
 
 
 @pytest.fixture
+def notices_a(therapist_a, client_a, entry_a):
+    """For therapist_a: an unread notice of entry_a, and an email to client_a we gave up on (the
+    notices page and the owner's failed deliveries then show A's rows)."""
+    from django.utils import timezone
+
+    from notifications.models import Message, MessageKind, MessageStatus, Notice, NoticeKind
+
+    notice = Notice.objects.create(recipient=therapist_a, client=client_a, entry=entry_a, kind=NoticeKind.TO_DISCUSS)
+    failed = Message.objects.create(
+        idempotency_key=f"{MessageKind.NEW_ASSIGNMENT}:failed-{entry_a.code}",
+        recipient=client_a.user,
+        kind=MessageKind.NEW_ASSIGNMENT,
+        context={"assignment": entry_a.assignment.code},
+        status=MessageStatus.FAILED,
+        attempts=8,
+        last_error="SMTPRecipientsRefused",
+        next_attempt_at=timezone.now(),
+        claimed_at=timezone.now(),
+    )
+    return SimpleNamespace(notice=notice, failed_message=failed)
+
+
+@pytest.fixture
 def objs(
     practice_a, therapist_a, client_a, goal_a, appointment_a, assignment_a, entry_a, template_a,
-    colleague_a, world_b,
+    colleague_a, world_b, notices_a,
 ):  # fmt: skip
     """Everything of A's that a URL can point at, by name (the matrix's URL builders read it).
 
@@ -92,6 +115,8 @@ def objs(
         comment=entry_a.comments.first(),
         template=template_a,
         builtin_template=builtin,
+        notice=notices_a.notice,
+        failed_message=notices_a.failed_message,
     )
 
 
@@ -125,7 +150,7 @@ def snapshot(objs=None):
     """Everything a forbidden request must leave exactly as it found it."""
     from accounts.models import SignInLink, User
     from homework.models import Assignment, AssignmentReview, Comment, Entry, ExerciseTemplate, TemplateVersion
-    from notifications.models import Message
+    from notifications.models import Message, Notice, TherapistPreferences
     from practices.models import Appointment, Client, Goal, Membership
 
     counts = {
@@ -141,12 +166,21 @@ def snapshot(objs=None):
             User,
             Membership,
             Message,
+            Notice,
             SignInLink,
             ExerciseTemplate,
             TemplateVersion,
         )
     }
-    state = {"counts": counts}
+    state = {
+        "counts": counts,
+        # Read or not, retried or not: a refused POST must not mark A's notices or resend A's email.
+        "notices": sorted(Notice.objects.values_list("pk", "read_at")),
+        "messages": sorted(Message.objects.values_list("pk", "status", "attempts")),
+        "therapist_preferences": sorted(
+            TherapistPreferences.objects.values_list("user_id", "timezone", "morning_brief_at")
+        ),
+    }
     if objs is not None:
         a = Assignment.objects.get(pk=objs.assignment.pk)
         e = Entry.objects.get(pk=objs.entry.pk)

@@ -56,6 +56,7 @@ def world(client_a, therapist_a, colleague_a, appointment_a, assignment_a, entry
         phq9, answers=answers, helpfulness=None, difficulty="", score=17, severity="Moderately severe", risk_flag=True
     )
     _, token = SignInLink.issue(client_a.user)
+    _notices_and_a_failed_email(client_a, therapist_a, entry_a, risk_entry)
     return {
         "client": client_a,
         "therapist": therapist_a,
@@ -66,6 +67,32 @@ def world(client_a, therapist_a, colleague_a, appointment_a, assignment_a, entry
         "token": token,
         "template": builtin_version("thought-record").template,
     }
+
+
+def _notices_and_a_failed_email(client, therapist, entry, risk_entry):
+    """Every kind of notice, unread and read (so the navigation shows a count), and an email to the
+    client that we gave up on (the owner's failed deliveries)."""
+    from django.utils import timezone
+
+    from notifications.models import Message, MessageKind, MessageStatus, Notice, NoticeKind
+
+    Notice.objects.create(recipient=therapist, client=client, entry=risk_entry, kind=NoticeKind.NEEDS_ATTENTION)
+    Notice.objects.create(recipient=therapist, client=client, entry=entry, kind=NoticeKind.TO_DISCUSS)
+    Notice.objects.create(
+        recipient=therapist, client=client, entry=entry, kind=NoticeKind.COMMENT, read_at=timezone.now()
+    )
+    Message.objects.create(
+        idempotency_key="a11y:failed", recipient=client.user, kind=MessageKind.NEW_ASSIGNMENT,
+        status=MessageStatus.FAILED, attempts=8, last_error="SMTPRecipientsRefused",
+        next_attempt_at=timezone.now(), claimed_at=timezone.now(),
+    )  # fmt: skip
+
+
+def _bad_notice_settings(page):
+    """The notice settings sent back with an error (the time emptied)."""
+    page.get_by_label("Morning email on days with appointments").fill("")
+    _submit("Save")(page)
+    page.get_by_text("Please check the fields marked below").wait_for()
 
 
 # --- The pages ------------------------------------------------------------------------------------------------
@@ -121,6 +148,39 @@ def _code_requested(page):
         page.get_by_role("button").last.click()
 
 
+NARROW_PHONE = {"width": 360, "height": 740}
+
+
+def _fits_a_narrow_phone(page):
+    """The smallest phones we promise: nothing scrolls sideways at 360 px."""
+    page.set_viewport_size(NARROW_PHONE)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= NARROW_PHONE["width"], f"{page.url} scrolls sideways at 360 px: {width} px wide"
+
+
+def _reminders_refused(page):
+    """The reminder settings sent back with the write functions' refusals (quiet hours with a
+    start and no end, a time that is not one), on the narrowest phone."""
+    page.get_by_label("Quiet from").fill("22:00")
+    page.get_by_label("Remind me at").first.fill("around seven")
+    _submit("Save reminder settings")(page)
+    page.get_by_text("Please check the fields marked below").wait_for()
+    _fits_a_narrow_phone(page)
+
+
+def _pause_path(w):
+    from notifications.links import pause_token
+
+    return reverse("notifications:pause", args=[pause_token(w["client"].code, w["assignment"].code)])
+
+
+def _with_calendar_feed(page):
+    """The settings page with the calendar feed on: its long address must not widen the page."""
+    _submit("Turn the calendar on")(page)
+    page.get_by_label("Your calendar address").wait_for()
+    _fits_a_narrow_phone(page)
+
+
 @dataclasses.dataclass(frozen=True)
 class Screen:
     role: str  # "anonymous", "client" or "therapist"
@@ -145,6 +205,8 @@ SCREENS = {
     "anon-welcome-invalid": Screen(
         "anonymous", _fixed("accounts:sign_in_link", "not-a-real-token-0000000000000000000000000"), status=404
     ),
+    "anon-pause-reminders": Screen("anonymous", _pause_path),
+    "anon-pause-reminders-done": Screen("anonymous", _pause_path, then=_submit("Pause reminders for this practice")),
     # Client, on a phone.
     "client-today": Screen("client", _fixed("homework:client_home")),
     "client-assignment": Screen("client", lambda w: reverse("homework:client_assignment", args=[w["assignment"].code])),
@@ -159,6 +221,9 @@ SCREENS = {
     "client-entry-risk": Screen("client", lambda w: reverse("homework:client_entry", args=[w["risk_entry"].code])),
     "client-password": Screen("client", _fixed("account_change_password")),
     "client-password-errors": Screen("client", _fixed("account_change_password"), then=_weak_new_password),
+    "client-reminders": Screen("client", _fixed("notifications:settings"), then=_fits_a_narrow_phone),
+    "client-reminders-errors": Screen("client", _fixed("notifications:settings"), then=_reminders_refused),
+    "client-reminders-calendar": Screen("client", _fixed("notifications:settings"), then=_with_calendar_feed),
     # Therapist, on a desktop.
     "therapist-client-list": Screen("therapist", _fixed("homework:client_list")),
     "therapist-client-detail": Screen(
@@ -188,6 +253,12 @@ SCREENS = {
         "therapist", lambda w: reverse("homework:template_detail", args=[w["template"].code])
     ),
     "therapist-team": Screen("therapist", _fixed("practices:team")),
+    "therapist-notices": Screen("therapist", _fixed("notifications:notices")),
+    "therapist-notice-settings": Screen("therapist", _fixed("notifications:notice_settings")),
+    "therapist-notice-settings-errors": Screen(
+        "therapist", _fixed("notifications:notice_settings"), then=_bad_notice_settings
+    ),
+    "therapist-failed-deliveries": Screen("therapist", _fixed("notifications:failed_deliveries")),
 }
 
 

@@ -39,7 +39,7 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from conftest import SENTINEL
-from tests.conftest import CLIENT_A_NAME, LEAK_MARKERS, ROLES, snapshot
+from tests.conftest import CLIENT_A_EMAIL, CLIENT_A_NAME, LEAK_MARKERS, ROLES, snapshot
 
 CLIENT_B_NAME = "Eve Client"  # client_b's name, on B's own pages
 
@@ -122,6 +122,19 @@ PUBLIC = {
     "api:openapi-view": Public(_fixed("api:openapi-view"), "renders openapi.json with same-origin Swagger files"),
     # django-ninja's root pattern exists so reverse() can find the prefix; it answers 404 to all.
     "api:api-root": Public(_fixed("api:api-root"), "not a page: 404 for everyone", status=404),
+    # Signed links from reminder emails and calendar apps: the signature is the credential, and
+    # neither page shows anything of the client (notifications/tests/test_pause_links.py,
+    # test_calendar_feed.py test them with real tokens).
+    "notifications:pause": Public(
+        _fixed("notifications:pause", "not-a-real-token"),
+        "a mail client's one-click unsubscribe posts without a session; GET only asks",
+        status=400,  # the dummy token is not ours: "This link does not work"
+    ),
+    "notifications:feed": Public(
+        _fixed("notifications:feed", "not-a-real-token"),
+        "calendar apps poll it without signing in; only the current secret address answers",
+        status=404,
+    ),
 }
 
 ALLAUTH = {
@@ -169,6 +182,29 @@ MATRIX = {
         private=("Carol Colleague", "carol@example.com", "alice@example.com"),
         theirs={"therapist_b": "bob@example.com"},
         valid_post=lambda objs: {"name": "Nina Newtherapist", "email": "nina@example.com"},
+    ),
+    # The owner's list of emails that failed, to people of the practice (client_a's address here).
+    # No valid_post: a retry names one message, and another owner's retry of A's is a 404 (which
+    # the matrix does not allow `others`); notifications/tests/test_failed_deliveries.py tests it.
+    "notifications:failed_deliveries": Route(
+        _fixed("notifications:failed_deliveries"),
+        owners=frozenset({"therapist_a"}),
+        others=frozenset({"therapist_b"}),  # owner of B: B's failures only
+        shows=CLIENT_A_EMAIL,
+    ),
+    # --- Therapist pages: notices of their own clients, and when they hear of them ---
+    "notifications:notices": Route(
+        _fixed("notifications:notices"),
+        owners=frozenset({"therapist_a"}),
+        others=frozenset({"colleague_a", "therapist_b"}),  # their own notices: none of A's
+        shows=CLIENT_A_NAME,
+        valid_post=lambda objs: {"all": "1"},
+    ),
+    "notifications:notice_settings": Route(
+        _fixed("notifications:notice_settings"),
+        owners=frozenset(),
+        others=THERAPISTS,  # each therapist's own settings
+        valid_post=lambda objs: {"timezone": "America/Los_Angeles", "morning_brief_at": "08:15"},
     ),
     # --- Therapist pages: the caseload ---
     "homework:client_list": Route(
@@ -289,6 +325,21 @@ MATRIX = {
         owners=frozenset({"client_a"}),
         shows=SENTINEL,
         valid_post=lambda objs: {**_entry_body(objs), "log-version": str(objs.entry.version)},
+    ),
+    "notifications:settings": Route(
+        _fixed("notifications:settings"),
+        owners=frozenset({"client_a"}),
+        others=frozenset({"client_b"}),  # their own reminders
+        shows=SENTINEL,  # the titles of the client's practices
+        theirs={"client_b": "B&#x27;s homework"},
+        valid_post=lambda objs: _reminder_settings_body(objs),
+    ),
+    "notifications:feed_manage": Route(
+        _fixed("notifications:feed_manage"),
+        owners=frozenset({"client_a"}),
+        others=frozenset({"client_b"}),  # their own feed
+        get=405,  # POST only: the buttons sit on the settings page
+        valid_post=lambda objs: {"action": "on"},
     ),
 }
 
@@ -435,6 +486,8 @@ def test_public_urls_are_only_what_needs_to_be_public():
         "api:openapi-json",
         "api:openapi-view",
         "api:api-root",
+        "notifications:pause",
+        "notifications:feed",
     }
 
 
@@ -504,7 +557,16 @@ def _request(client, method, url, body=None):
 
 
 def _state(objs):
-    return snapshot(objs)
+    from notifications.models import ReminderPreferences
+
+    state = snapshot(objs)
+    # The client's reminder rules and calendar secret: only the client may change their own.
+    state["reminder_preferences"] = sorted(
+        ReminderPreferences.objects.values_list(
+            "client_id", "quiet_start", "quiet_end", "channels", "paused_until", "feed_nonce"
+        )
+    )
+    return state
 
 
 # --- T-AZ-1 / T-AZ-2: every matrix route x role x method ------------------------------------------------------
@@ -978,6 +1040,21 @@ def _entry_body(objs):
         "automatic_thought": "Injected thought",
         "emotion": "sad",
         "emotion_intensity": "50",
+    }
+
+
+def _reminder_settings_body(objs):
+    """The reminder settings page as client_a saves it: a new zone and a time for assignment_a."""
+    prefix = f"a-{objs.assignment.code}"
+    return {
+        "timezone": "Europe/Paris",
+        "channels": "email",
+        "quiet_start": "",
+        "quiet_end": "",
+        "paused_until": "",
+        f"{prefix}-reminder_times": "19:00",
+        f"{prefix}-reminders_on": "on",
+        f"{prefix}-version": str(objs.assignment.version),
     }
 
 

@@ -1,19 +1,68 @@
 """/healthz, the security headers of every kind of page, and the crisis link on every page."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import time_machine
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import PASSWORD
 from tests.test_authorization_matrix import MATRIX
 
 
-def test_healthz_answers_ok_after_a_database_round_trip(client, db, django_assert_num_queries):
-    with django_assert_num_queries(1):
+@pytest.fixture
+def swept():
+    """The background worker's dispatcher finished a sweep just now (notifications.tasks.dispatch)."""
+    from notifications import tasks
+
+    tasks.beat(tasks.DISPATCH)
+
+
+def test_healthz_answers_ok_after_a_database_round_trip(client, db, swept, django_assert_num_queries):
+    from notifications.models import Heartbeat
+
+    with django_assert_num_queries(1):  # the heartbeat's read is the round trip
         response = client.get("/healthz")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
-    assert response.json() == {"status": "ok"}
+    at = Heartbeat.objects.get(name="dispatch").at
+    assert response.json() == {"status": "ok", "last_sweep": at.isoformat(timespec="seconds").replace("+00:00", "Z")}
+
+
+def test_healthz_is_ok_up_to_five_minutes_after_the_last_sweep(client, db, swept):
+    with time_machine.travel(timezone.now() + timedelta(minutes=4, seconds=59), tick=False):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+def test_healthz_says_degraded_when_the_worker_stopped_sweeping(client, db):
+    from notifications import tasks
+
+    swept_at = datetime(2031, 3, 4, 9, 15, 30, tzinfo=UTC)
+    tasks.beat(tasks.DISPATCH, swept_at)
+    with time_machine.travel(swept_at + timedelta(minutes=5, seconds=1), tick=False):
+        response = client.get("/healthz")
+    assert response.status_code == 200, "the web side still serves: a monitor reads the status"
+    assert response.json() == {
+        "status": "degraded",
+        "reason": "the background worker has not swept the outbox since 2031-03-04T09:15:30Z",
+    }
+
+
+def test_healthz_says_degraded_when_the_worker_never_swept(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "degraded", "reason": "the background worker has never swept the outbox"}
+
+
+def test_healthz_reads_only_the_dispatchers_heartbeat(client, db):
+    from notifications import tasks
+
+    tasks.beat(tasks.PLAN)  # the planner ran, the dispatcher never did
+    assert client.get("/healthz").json()["status"] == "degraded"
 
 
 def test_healthz_is_not_cached(client, db):

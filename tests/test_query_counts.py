@@ -19,18 +19,24 @@ SMALL, LARGE = 5, 200
 
 # Measured when written (the same with SMALL and LARGE), plus one query of headroom. Each count
 # includes three queries every signed-in page pays (session, user, membership or client profile)
-# and the audit row of the read.
-#   client_home 8, client_history 6, client_assignment 7, client_detail 11, client_list 5,
-#   assignment_detail 10; entry pages: entry_detail 6, client_entry 6.
+# and the audit row of the read; a therapist's page also counts their unread notices for the
+# navigation (notifications.context_processors).
+#   client_home 8, client_history 6, client_assignment 7, client_detail 12, client_list 6,
+#   assignment_detail 11; entry pages: entry_detail 7, client_entry 6; notices 7,
+#   failed_deliveries 7.
 CEILINGS = {
     "homework:client_home": 9,
     "homework:client_history": 7,
     "homework:client_assignment": 8,
-    "homework:client_detail": 12,
-    "homework:client_list": 6,
-    "homework:assignment_detail": 11,
-    "homework:entry_detail": 7,
+    "homework:client_detail": 13,
+    "homework:client_list": 7,
+    "homework:assignment_detail": 12,
+    "homework:entry_detail": 8,
     "homework:client_entry": 7,
+    "notifications:notices": 8,
+    "notifications:failed_deliveries": 8,
+    # Reminder settings: 6 (the client's preferences and their open assignments).
+    "notifications:settings": 7,
 }
 
 PAGES = {
@@ -47,6 +53,7 @@ PAGES = {
         "therapist",
         lambda w: reverse("homework:assignment_detail", args=[w.assignments[0].code]),
     ),
+    "notifications:settings": ("client", lambda w: reverse("notifications:settings")),
 }
 
 
@@ -166,3 +173,64 @@ def test_entry_pages_query_count_does_not_grow_with_comments(name, world, sign_i
     large, large_sql = _count(http, url)
     print(f"\n{name}: {small} queries with 1-2 comments, {large} with 40 more")
     assert large <= small, "\n".join(sql for sql in large_sql if sql not in small_sql)[:4000]
+
+
+# --- Notices and failed deliveries: constant however many rows ---------------------------------------------
+
+
+def _grow_notices(world, total):
+    """`total` notices for the therapist, half of them read, spread over the caseload's entries,
+    and as many failed emails to the practice's clients."""
+    from django.utils import timezone
+
+    from notifications.models import Message, MessageKind, MessageStatus, Notice, NoticeKind
+
+    entries = list(world.assignments[0].entries.all()[:3]) or [make_entry(world.assignments[0])]
+    have = Notice.objects.filter(recipient=world.therapist).count()
+    kinds = list(NoticeKind)
+    Notice.objects.bulk_create(
+        Notice(
+            recipient=world.therapist, client=world.client, entry=entries[n % len(entries)], kind=kinds[n % 3],
+            read_at=timezone.now() if n % 2 else None,
+        )
+        for n in range(have, total)
+    )  # fmt: skip
+    Message.objects.bulk_create(
+        Message(
+            idempotency_key=f"test-failed:{n}", recipient=world.client.user, kind=MessageKind.REMINDER,
+            status=MessageStatus.FAILED, attempts=8, last_error="SMTPServerDisconnected",
+            next_attempt_at=timezone.now(), claimed_at=timezone.now(),
+        )
+        for n in range(have, total)
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["notifications:notices", "notifications:failed_deliveries"])
+def test_notification_pages_query_count_does_not_grow_with_rows(name, world, sign_in, django_assert_max_num_queries):
+    world.grow_to(SMALL)
+    http = sign_in(world.therapist)  # therapist_a, the practice's owner
+    url = reverse(name)
+    _grow_notices(world, SMALL)
+    http.get(url)
+    small, small_sql = _count(http, url)
+    _grow_notices(world, LARGE)
+    with django_assert_max_num_queries(CEILINGS[name]):
+        http.get(url)
+    large, large_sql = _count(http, url)
+    print(f"\n{name}: {small} queries with {SMALL} rows, {large} with {LARGE}")
+    assert large <= small, "\n".join(sql for sql in large_sql if sql not in small_sql)[:4000]
+    assert small <= CEILINGS[name]
+
+
+@pytest.mark.parametrize("extra_assignments", [0, 25])
+def test_reminder_settings_query_count_does_not_grow_with_assignments(extra_assignments, world, sign_in):
+    """One form per open assignment, all from one query (and the writes' audit needs no more)."""
+    world.grow_to(SMALL)
+    http = sign_in(world.client.user)
+    url = reverse("notifications:settings")
+    http.get(url)
+    before, _ = _count(http, url)
+    for n in range(extra_assignments):
+        make_assignment(world.client, reminder_times=[f"{7 + n % 12:02d}:30"], reminders_on=n % 2 == 0)
+    after, after_sql = _count(http, url)
+    assert after <= before <= CEILINGS["notifications:settings"], "\n".join(after_sql)[:4000]
