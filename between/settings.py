@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "accounts",
     "practices",
     "homework",
+    "insights",
     "notifications",
     "audit",
     "api",

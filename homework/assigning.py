@@ -170,19 +170,37 @@ def assignment_update(*, assignment, expected_version, actor=None, **fields):
     return assignment
 
 
-def assignment_review(*, assignment, reviewer, decision, note=""):
-    """Record the in-session review. It locks every entry reviewed so far against client edits;
-    "stop" also ends the assignment. Modify and step down continue on the edit page."""
+RATING_RANGE = "Rate from 0 to 3, or leave it empty."
+
+
+def rating_problem(value, *, required=False):
+    """The words for a quantity or quality rating (0-3) that is not one; None when it is."""
+    if value is None:
+        return RATING_RANGE if required else None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 3:
+        return RATING_RANGE
+    return None
+
+
+def assignment_review(*, assignment, reviewer, decision, note="", quantity=None, quality=None):
+    """Record the in-session review, with the therapist's view of how much (quantity) and how
+    well (quality) the homework was done, 0-3 each. It locks every entry reviewed so far against
+    client edits; "stop" also ends the assignment. Modify and step down continue on the edit page."""
     errors = {}
     if decision not in ReviewDecision.values:
         errors["decision"] = "Choose keep, modify, step down or stop."
+    for name, value in (("quantity", quantity), ("quality", quality)):
+        if rating_problem(value):
+            errors[name] = rating_problem(value)
     note = checked_text(errors, "note", note, max_length=TEXT_MAX)
     if errors:
         raise ValidationError(errors)
     decision = ReviewDecision(decision)
     now = timezone.now()
     with transaction.atomic():
-        review = AssignmentReview.objects.create(assignment=assignment, reviewer=reviewer, decision=decision, note=note)
+        review = AssignmentReview.objects.create(
+            assignment=assignment, reviewer=reviewer, decision=decision, note=note, quantity=quantity, quality=quality
+        )
         # Bumping the entry version makes a client edit that was already open fail as stale.
         Entry.objects.unreviewed().filter(assignment=assignment).update(reviewed_at=now, version=F("version") + 1)
         if decision == ReviewDecision.STOP and assignment.status != AssignmentStatus.STOPPED:

@@ -240,6 +240,10 @@ class EntryQuerySet(models.QuerySet):
     def flagged_for_risk(self):
         return self.filter(risk_flag=True)
 
+    def risk_unseen(self):
+        """Risk flags the therapist has not marked as seen yet."""
+        return self.filter(risk_flag=True, risk_seen_at__isnull=True)
+
     def to_discuss(self):
         return self.filter(wants_to_discuss=True)
 
@@ -260,6 +264,12 @@ class Entry(models.Model):
     score = models.PositiveIntegerField(null=True, blank=True)
     severity = models.CharField(max_length=40, blank=True)
     risk_flag = models.BooleanField(default=False)
+    # The therapist marks a raised risk flag as seen, with a note; the audit trail records it too.
+    risk_seen_at = models.DateTimeField(null=True, blank=True)
+    risk_seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    risk_note = EncryptedTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
@@ -317,6 +327,24 @@ class ReviewDecision(models.TextChoices):
     STOP = "stop", "Stop"
 
 
+class Amount(models.IntegerChoices):
+    """How much of the homework was done, rated 0-3 by the therapist at review and by the client."""
+
+    NONE = 0, "None of it"
+    SOME = 1, "Some of it"
+    MOST = 2, "Most of it"
+    ALL = 3, "All of it"
+
+
+class Quality(models.IntegerChoices):
+    """How well it was done, rated 0-3 from both sides."""
+
+    POOR = 0, "Not well"
+    FAIR = 1, "Fairly"
+    GOOD = 2, "Well"
+    VERY_GOOD = 3, "Very well"
+
+
 class AssignmentReview(models.Model):
     """The therapist's review of an assignment in session; locks the entries it covered."""
 
@@ -325,10 +353,42 @@ class AssignmentReview(models.Model):
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decision = models.CharField(max_length=20, choices=ReviewDecision.choices)
     note = EncryptedTextField(blank=True)
+    # Quantity and quality of the homework as the therapist judges it (0-3 each), optional.
+    quantity = models.PositiveSmallIntegerField(choices=Amount.choices, null=True, blank=True)
+    quality = models.PositiveSmallIntegerField(choices=Quality.choices, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(quantity__isnull=True) | Q(quantity__lte=3)) & (Q(quality__isnull=True) | Q(quality__lte=3)),
+                name="homework_review_ratings_0_3",
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_decision_display()} ({self.created_at:%Y-%m-%d})"
+
+
+class SelfRating(models.Model):
+    """The client's own view of how much and how well they did an assignment, asked on their
+    assignment page before the next appointment; the newest one is shown beside the therapist's."""
+
+    code = PublicCodeField()
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="self_ratings")
+    quantity = models.PositiveSmallIntegerField(choices=Amount.choices)
+    quality = models.PositiveSmallIntegerField(choices=Quality.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__lte=3) & Q(quality__lte=3), name="homework_selfrating_ratings_0_3"
+            )
+        ]
+        indexes = [models.Index(fields=["assignment", "created_at"], name="homework_selfrating_latest")]
+
+    def __str__(self):
+        return f"Self-rating {self.code}"

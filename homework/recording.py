@@ -17,9 +17,10 @@ from django.utils.formats import date_format
 
 from audit.models import AuditAction
 from audit.record import record
+from homework.assigning import rating_problem
 from homework.events import comment_added, entry_recorded
 from homework.items import AnswersInvalid, validate_answers
-from homework.models import Comment, Entry, FeltDifficulty, Helpfulness, Outcome, SkipReason
+from homework.models import Comment, Entry, FeltDifficulty, Helpfulness, Outcome, SelfRating, SkipReason
 from homework.scoring import score_answers
 from lib.conflicts import LOCKED, STALE, EditConflict
 from lib.validation import answers_problems, checked_text, date_problem
@@ -264,3 +265,46 @@ def comment_add(*, entry, author, body) -> Comment:
         record(actor=author, action=AuditAction.CREATE, obj=comment, client=client)
         comment_added.send(sender=Comment, comment=comment)
     return comment
+
+
+RISK_NOTE_MAX = 2000
+RISK_ALREADY_SEEN = "This risk flag was already marked as seen."
+NOT_FLAGGED = "This entry has no risk flag to mark."
+
+
+def risk_mark_seen(*, entry, therapist, note=""):
+    """The treating therapist marks an entry's risk flag as seen, with an optional note; the flag
+    itself stays (it is history), and the audit trail records who saw it and when."""
+    client = entry.assignment.client
+    if therapist.pk != client.therapist_id:
+        raise PermissionDenied("Only the treating therapist marks a risk flag as seen.")
+    errors = {}
+    note = checked_text(errors, "risk_note", note, max_length=RISK_NOTE_MAX)
+    if not entry.risk_flag:
+        errors["risk_note"] = NOT_FLAGGED
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        changed = Entry.objects.filter(pk=entry.pk, risk_flag=True, risk_seen_at__isnull=True).update(
+            risk_seen_at=timezone.now(), risk_seen_by=therapist, risk_note=note
+        )
+        if changed != 1:
+            raise ValidationError({"risk_note": RISK_ALREADY_SEEN})
+        record(actor=therapist, action=AuditAction.UPDATE, obj=entry, client=client)
+    entry.refresh_from_db()
+    return entry
+
+
+def self_rating_record(*, assignment, client_user, quantity, quality):
+    """The client's own rating of how much and how well they did the assignment (0-3 each)."""
+    _check_client(assignment, client_user)
+    errors = {}
+    for name, value in (("quantity", quantity), ("quality", quality)):
+        if rating_problem(value, required=True):
+            errors[name] = rating_problem(value, required=True)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        rating = SelfRating.objects.create(assignment=assignment, quantity=quantity, quality=quality)
+        record(actor=client_user, action=AuditAction.CREATE, obj=rating, client=assignment.client)
+    return rating
