@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("practices.urls")),
     path("", include("homework.urls")),
+    path("", include("insights.urls")),
     path("", include("notifications.urls")),
     path("api/v1/", api.urls),
 ]
