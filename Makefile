@@ -33,8 +33,13 @@ run: migrate
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 # Browser tests drive Debian's Chromium; a test tool's own browser download does not work here.
+# The brief's PDF is drawn by WeasyPrint with Pango (Chromium brings it too) and its tests read it
+# back with poppler (pdftotext, pdftoppm).
 browser:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	@command -v pdftoppm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq poppler-utils; }
+	@/sbin/ldconfig -p | grep -q libpangoft2-1.0 || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; }
 
 test: deps browser
 	$(VENV)/bin/pytest

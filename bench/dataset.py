@@ -32,12 +32,12 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from between.management.commands.seed_demo import sample_answers  # noqa: E402
 from homework.assigning import assignment_create, assignment_review  # noqa: E402
 from homework.models import Assignment, Comment, Entry, TemplateVersion  # noqa: E402
 from homework.recording import comment_add, entry_record  # noqa: E402
 from notifications.models import Message, MessageStatus  # noqa: E402
 from practices.clients import client_create, goal_create  # noqa: E402
-from practices.management.commands.seed_demo import sample_answers  # noqa: E402
 from practices.models import Client  # noqa: E402
 from practices.team import practice_create  # noqa: E402
 

@@ -21,7 +21,9 @@ def healthz(request):
 def home(request):
     """Send each person to their own start page."""
     if membership_for(request.user) is not None:
-        return redirect("homework:client_list")
+        # The therapist's home (insights): the day's appointments and who needs attention first;
+        # the client list is one click away in the navigation.
+        return redirect("insights:home")
     if client_profile_for(request.user) is not None:
         return redirect("homework:client_home")
     return render(request, "no_access.html", status=403)

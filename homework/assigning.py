@@ -171,14 +171,15 @@ def assignment_update(*, assignment, expected_version, actor=None, **fields):
 
 
 RATING_RANGE = "Rate from 0 to 3, or leave it empty."
+RATING_REQUIRED = "Choose one of the answers (0 to 3)."
 
 
 def rating_problem(value, *, required=False):
     """The words for a quantity or quality rating (0-3) that is not one; None when it is."""
     if value is None:
-        return RATING_RANGE if required else None
+        return RATING_REQUIRED if required else None
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 3:
-        return RATING_RANGE
+        return RATING_REQUIRED if required else RATING_RANGE
     return None
 
 

@@ -8,7 +8,7 @@ exercise item's linkId (a therapist's own template may well have an item called 
 
 from django import forms
 
-from homework.models import FeltDifficulty, Helpfulness, Outcome, SkipReason
+from homework.models import Amount, FeltDifficulty, Helpfulness, Outcome, Quality, SkipReason
 from homework.recording import COMMENT_MAX, NOTE_MAX
 
 PREFIX = "log"
@@ -131,3 +131,32 @@ class EntryEditForm(EntryMetaForm):
 
 class CommentForm(forms.Form):
     body = forms.CharField(label="Add a comment", widget=_textarea(3, COMMENT_MAX), required=False, strip=False)
+
+
+def _number_or_as_sent(value):
+    # A number when it is one; anything else goes on as sent, so the write function words it.
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+class SelfRatingForm(forms.Form):
+    """The client's own view of how much and how well they did an assignment (0-3 each)."""
+
+    quantity = AnyIntegerChoiceField(
+        label="How much of it did you do?",
+        choices=Amount.choices,
+        coerce=_number_or_as_sent,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    quality = AnyIntegerChoiceField(
+        label="How well did it go?",
+        choices=Quality.choices,
+        coerce=_number_or_as_sent,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        required=False,
+    )

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods
@@ -25,10 +26,10 @@ from homework.access import (
     own_entries,
     own_open_assignments,
 )
-from homework.client_forms import CommentForm, EntryEditForm, EntryMetaForm
+from homework.client_forms import CommentForm, EntryEditForm, EntryMetaForm, SelfRatingForm
 from homework.items import answer_rows, answers_form_class, initial_from_answers
 from homework.models import PRACTISED, AssignmentStatus, Comment, Entry, Frequency
-from homework.recording import LOCKED_ENTRY, comment_add, entry_record, entry_update
+from homework.recording import LOCKED_ENTRY, comment_add, entry_record, entry_update, self_rating_record
 from lib.conflicts import LOCKED, EditConflict
 from lib.validation import add_errors, saved
 from practices.decorators import client_required
@@ -38,6 +39,10 @@ SAVED = "Saved. Thank you for doing this."
 HISTORY_PAGE_SIZE = 20
 ASSIGNMENT_ENTRIES_SHOWN = 20
 RECENT_ON_HOME = 5
+# The self-rating is asked "before your next session": while the exercise runs and for two weeks
+# after it ends, which covers the usual weekly or fortnightly appointment that reviews it.
+SELF_RATING_DAYS = 14
+RATED = "Thank you. Your therapist will see how it went from your side."
 
 # Columns a list row shows; the encrypted free text (answers, notes, instructions) stays unread.
 ENTRY_ROW_FIELDS = (
@@ -103,19 +108,24 @@ def client_home(request):
 @require_GET
 def client_assignment(request, code):
     assignment = get_assignment_for_client(request.user, code, request=request)
-    entries = list(_entry_rows(assignment.entries.order_by(*NEWEST_FIRST))[: ASSIGNMENT_ENTRIES_SHOWN + 1])
-    return render(
-        request,
-        "homework/client/assignment.html",
-        {
-            "client": request.client,
-            "assignment": assignment,
-            "goal": assignment.goal,
-            "entries": entries[:ASSIGNMENT_ENTRIES_SHOWN],
-            "more_entries": len(entries) > ASSIGNMENT_ENTRIES_SHOWN,
-            "can_log": assignment.has_started_by(request.client.today()),
-        },
-    )
+    return _render_assignment(request, assignment)
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def self_rating(request, code):
+    # Authorize before answering 405 to a GET, so a stranger gets the same 404 as for a
+    # missing record.
+    assignment = get_assignment_for_client(request.user, code, request=request)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = SelfRatingForm(request.POST)
+    if form.is_valid() and saved(
+        form, self_rating_record, assignment=assignment, client_user=request.user, **form.cleaned_data
+    ):
+        messages.success(request, RATED)
+        return redirect("homework:client_assignment", code=assignment.code)
+    return _render_assignment(request, assignment, rating_form=form, status=400)
 
 
 @client_required
@@ -132,7 +142,7 @@ def entry_new(request, code):
         answers_form = _answers_form(assignment, data=request.POST, optional=meta.is_skipped)
         if _both_valid(meta, answers_form):
             try:
-                entry_record(
+                entry = entry_record(
                     assignment=assignment,
                     client_user=request.user,
                     answers=_answers_of(answers_form),
@@ -142,6 +152,8 @@ def entry_new(request, code):
             except ValidationError as exc:
                 add_errors(exc, meta, answers_form)
             else:
+                if entry.risk_flag:
+                    return _saved_with_risk(request)
                 messages.success(request, SAVED)
                 return redirect("homework:client_home")
     else:
@@ -209,6 +221,7 @@ def entry_edit(request, code):
             # Reviewed while the client was typing: show their text back rather than lose it.
             conflict = EditConflict(LOCKED_ENTRY, reason=LOCKED)
         elif _both_valid(meta, answers_form):
+            was_risky = entry.risk_flag
             try:
                 entry_update(
                     entry=entry,
@@ -225,6 +238,8 @@ def entry_edit(request, code):
                     # Let a second, deliberate save win: the page now carries the current version.
                     meta = _with_current_version(meta, entry)
             else:
+                if entry.risk_flag and not was_risky:
+                    return _saved_with_risk(request)
                 messages.success(request, SAVED)
                 return redirect("homework:client_entry", code=entry.code)
     else:
@@ -244,6 +259,55 @@ def entry_edit(request, code):
 
 
 # --- Helpers -----------------------------------------------------------------------------------
+
+
+SAVED_WITH_RISK = (
+    "Saved. Thank you for answering honestly. Some of your answers suggest you may be going through a very "
+    "hard time; your therapist will see this, but not right away. If you might hurt yourself, get help now: "
+    "the numbers are below."
+)
+
+
+def _saved_with_risk(request):
+    # An answer that signals risk: the very next page is the crisis resources themselves, not a
+    # link to them, since the therapist may not read the entry for hours.
+    messages.success(request, SAVED_WITH_RISK)
+    return redirect("crisis")
+
+
+def _render_assignment(request, assignment, *, rating_form=None, status=200):
+    today = request.client.today()
+    entries = list(_entry_rows(assignment.entries.order_by(*NEWEST_FIRST))[: ASSIGNMENT_ENTRIES_SHOWN + 1])
+    # A refused rating is shown back whatever the dates, so what was chosen is never lost.
+    asks_rating = rating_form is not None or _asks_for_self_rating(assignment, today)
+    return render(
+        request,
+        "homework/client/assignment.html",
+        {
+            "client": request.client,
+            "assignment": assignment,
+            "goal": assignment.goal,
+            "entries": entries[:ASSIGNMENT_ENTRIES_SHOWN],
+            "more_entries": len(entries) > ASSIGNMENT_ENTRIES_SHOWN,
+            "can_log": assignment.has_started_by(today),
+            "asks_rating": asks_rating,
+            "rating_form": rating_form or SelfRatingForm(),
+            "latest_rating": assignment.self_ratings.order_by("-created_at", "-pk").first() if asks_rating else None,
+        },
+        status=status,
+    )
+
+
+def _asks_for_self_rating(assignment, today):
+    """Started, and running or ended (due date passed, or stopped) at most SELF_RATING_DAYS ago."""
+    if assignment.starts_on > today:
+        return False
+    ended_on = assignment.due_on
+    if not assignment.is_active:
+        # Nothing changes a stopped assignment (reminder settings list open ones only), so its
+        # last change is the stop: its local day is when it ended.
+        ended_on = min(ended_on, assignment.updated_at.astimezone(assignment.client.tz).date())
+    return (today - ended_on).days <= SELF_RATING_DAYS
 
 
 def _answers_form(assignment, *, data=None, initial=None, optional=False):

@@ -7,7 +7,8 @@ They parse types and draw widgets only; every rule and its wording is the write 
 from django import forms
 
 from homework.assigning import GOAL_NOT_THIS_CLIENTS, TEXT_MAX, TITLE_MAX
-from homework.models import WEEKDAY_NAMES, ExpectedDifficulty, Frequency, ReviewDecision
+from homework.models import WEEKDAY_NAMES, Amount, ExpectedDifficulty, Frequency, Quality, ReviewDecision
+from homework.recording import RISK_NOTE_MAX
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -92,10 +93,32 @@ class AssignmentEditForm(AssignmentForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+def _rating(label, choices):
+    # 0-3, or left empty ("not rated", None): the write function checks the range.
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[("", "Not rated"), *((value, f"{value} · {text}") for value, text in choices)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(label="Decision", choices=ReviewDecision.choices, widget=forms.RadioSelect)
+    quantity = _rating("How much of it was done", Amount.choices)
+    quality = _rating("How well it was done", Quality.choices)
     note = _text("Note (optional)", rows=2, help_text="What you agreed in session.")
 
 
 class ReplyForm(forms.Form):
     body = _text("Your reply", required=True, rows=3)
+
+
+class RiskSeenForm(forms.Form):
+    risk_note = _text(
+        "Note (optional)",
+        rows=2,
+        help_text="What you did, for example: called, safety plan reviewed. The client does not see it.",
+        limit=RISK_NOTE_MAX,
+    )

@@ -362,7 +362,8 @@ class AssignmentReview(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(quantity__isnull=True) | Q(quantity__lte=3)) & (Q(quality__isnull=True) | Q(quality__lte=3)),
+                condition=(Q(quantity__isnull=True) | Q(quantity__lte=3))
+                & (Q(quality__isnull=True) | Q(quality__lte=3)),
                 name="homework_review_ratings_0_3",
             )
         ]

@@ -15,10 +15,12 @@ urlpatterns = [
     path("assignments/<code:code>/edit/", views.assignment_edit, name="assignment_edit"),
     path("assignments/<code:code>/review/", views.assignment_review, name="assignment_review"),
     path("entries/<code:code>/", views.entry_detail, name="entry_detail"),
+    path("entries/<code:code>/risk-seen/", views.risk_seen, name="risk_seen"),
     # Client pages
     path("today/", client_views.client_home, name="client_home"),
     path("my/assignments/<code:code>/", client_views.client_assignment, name="client_assignment"),
     path("my/assignments/<code:code>/log/", client_views.entry_new, name="entry_new"),
+    path("my/assignments/<code:code>/self-rating/", client_views.self_rating, name="self_rating"),
     path("my/entries/", client_views.client_history, name="client_history"),
     path("my/entries/<code:code>/", client_views.client_entry, name="client_entry"),
     path("my/entries/<code:code>/edit/", client_views.entry_edit, name="entry_edit"),

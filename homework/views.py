@@ -29,11 +29,12 @@ from homework.access import (
     templates_for_therapist,
 )
 from homework.adherence import adherence_from_counts, logged_outcomes
-from homework.forms import AssignmentEditForm, AssignmentForm, ReplyForm, ReviewForm
+from homework.forms import AssignmentEditForm, AssignmentForm, ReplyForm, ReviewForm, RiskSeenForm
 from homework.items import answer_rows, answers_form_class
 from homework.models import Assignment, ExerciseKind, Frequency, ReviewDecision, TemplateVersion
-from homework.recording import comment_add
+from homework.recording import RISK_ALREADY_SEEN, comment_add, risk_mark_seen
 from lib.conflicts import EditConflict
+from lib.redirects import local_path
 from lib.validation import add_errors, saved
 from practices.access import former_clients, get_client_for_therapist
 from practices.clients import next_appointment_date
@@ -226,6 +227,8 @@ def _assignment_context(request, assignment, review_form=None):
         "adherence": stats,
         "page": page,
         "reviews": list(assignment.reviews.select_related("reviewer")),
+        # The client's own view of how much and how well, beside the therapist's latest review.
+        "self_rating": assignment.self_ratings.first(),
         "review_form": review_form or ReviewForm(),
     }
 
@@ -286,6 +289,10 @@ REVIEW_MESSAGES = {
     ReviewDecision.STEP_DOWN: "Review saved. Make it easier below: fewer times, a smaller step, a shorter time.",
     ReviewDecision.STOP: "Review saved; the assignment is stopped.",
 }
+REVIEW_MESSAGES_ON_BRIEF = {
+    ReviewDecision.MODIFY: "Review saved. Change the assignment from its Edit link when you are ready.",
+    ReviewDecision.STEP_DOWN: "Review saved. Make it easier from its Edit link when you are ready.",
+}
 
 
 @therapist_required
@@ -297,12 +304,20 @@ def assignment_review(request, code):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = ReviewForm(request.POST)
+    # The pre-session brief sends its review forms here and wants the therapist back on it; only
+    # a path on this site is followed, never another host (lib.redirects).
+    back = local_path(request, request.POST.get("next"))
     review = form.is_valid() and saved(
         form, assigning.assignment_review, assignment=assignment, reviewer=request.user, **form.cleaned_data
     )
     if not review:
         context = _assignment_context(request, assignment, review_form=form)
+        context["review_next"] = back  # a second try still returns to the brief
         return render(request, "homework/therapist/assignment_detail.html", context, status=400)
+    if back:
+        # In session, the brief stays open; the change itself can wait for its Edit link.
+        messages.success(request, REVIEW_MESSAGES_ON_BRIEF.get(review.decision, REVIEW_MESSAGES[review.decision]))
+        return redirect(back)
     messages.success(request, REVIEW_MESSAGES[review.decision])
     if review.decision in (ReviewDecision.MODIFY, ReviewDecision.STEP_DOWN):
         return redirect("homework:assignment_edit", code=assignment.code)
@@ -324,12 +339,45 @@ def entry_detail(request, code):
     ):
         messages.success(request, "Reply sent.")
         return redirect("homework:entry_detail", code=entry.code)
-    context = {
+    return render(request, "homework/therapist/entry_detail.html", _entry_context(entry, form=form))
+
+
+def _entry_context(entry, *, form=None, risk_form=None):
+    return {
         "entry": entry,
         "assignment": entry.assignment,
         "client": entry.assignment.client,
         "rows": answer_rows(entry.assignment.template_version.items, entry.answers),
         "comments": list(entry.comments.select_related("author")),
-        "form": form,
+        "form": ReplyForm() if form is None else form,
+        # Shown while the risk flag is unseen; afterwards the page says who saw it, when.
+        "risk_form": RiskSeenForm() if risk_form is None else risk_form,
     }
-    return render(request, "homework/therapist/entry_detail.html", context)
+
+
+RISK_SEEN = "Marked as seen; it has left the queue on your home page. The flag stays on the entry."
+
+
+@therapist_required
+@require_http_methods(GET_POST)
+def risk_seen(request, code):
+    """The treating therapist marks an entry's risk flag as seen, with an optional note."""
+    # Authorize before answering 405 to a GET, so a stranger gets the same 404 as for a
+    # missing record.
+    entry = get_entry_for_therapist(request.user, code, request=request)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = RiskSeenForm(request.POST)
+    if form.is_valid() and saved(
+        form, risk_mark_seen, entry=entry, therapist=request.user, note=form.cleaned_data["risk_note"]
+    ):
+        messages.success(request, RISK_SEEN)
+        return redirect("homework:entry_detail", code=entry.code)
+    entry.refresh_from_db(fields=["risk_seen_at", "risk_seen_by", "risk_note"])
+    if entry.risk_seen_at is not None:
+        # Seen meanwhile (a second tab, a double click): the first mark stands, and the page says
+        # who made it, when, with their note.
+        messages.info(request, RISK_ALREADY_SEEN)
+        return redirect("homework:entry_detail", code=entry.code)
+    context = _entry_context(entry, risk_form=form)
+    return render(request, "homework/therapist/entry_detail.html", context, status=400)

@@ -26,7 +26,10 @@ class History:
     def assignment_facts(self):
         return [
             AssignmentFact(
-                code=a.code, title=a.title, kind=a.kind, confidence=a.confidence,
+                code=a.code,
+                title=a.title,
+                kind=a.kind,
+                confidence=a.confidence,
                 adherence=self.adherence[a.pk]["rate"],
             )  # fmt: skip
             for a in self.assignments
@@ -37,9 +40,16 @@ class History:
         tz = self.client.tz
         return [
             EntryFact(
-                code=e.code, assignment=e.assignment.code, kind=e.assignment.kind, occurred_on=e.occurred_on,
-                logged_on=e.created_at.astimezone(tz).date(), outcome=e.outcome, skip_reason=e.skip_reason,
-                helpfulness=e.helpfulness, difficulty=e.difficulty, logged_at=e.created_at,
+                code=e.code,
+                assignment=e.assignment.code,
+                kind=e.assignment.kind,
+                occurred_on=e.occurred_on,
+                logged_on=e.created_at.astimezone(tz).date(),
+                outcome=e.outcome,
+                skip_reason=e.skip_reason,
+                helpfulness=e.helpfulness,
+                difficulty=e.difficulty,
+                logged_at=e.created_at,
             )  # fmt: skip
             for e in self.entries
         ]

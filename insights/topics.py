@@ -15,6 +15,7 @@ OPEN_TOPICS_MAX = 10
 EMPTY_TOPIC = "Write what you would like to talk about."
 TOO_MANY_TOPICS = f"You have {OPEN_TOPICS_MAX} topics waiting already; your therapist will go through them with you."
 NOT_YOUR_ENTRY = "Choose one of your own entries."
+ALREADY_DISCUSSED = "You have already talked about this with your therapist, so it stays in what you discussed."
 
 
 def topic_add(*, client, author, text, entry=None):
@@ -22,9 +23,7 @@ def topic_add(*, client, author, text, entry=None):
     if author.pk != client.user_id:
         raise PermissionDenied("Only the client adds topics for their next session.")
     errors = {}
-    text = checked_text(
-        errors, "text", text, max_length=TOPIC_MAX, required=True, required_message=EMPTY_TOPIC
-    )
+    text = checked_text(errors, "text", text, max_length=TOPIC_MAX, required=True, required_message=EMPTY_TOPIC)
     if entry is not None and entry.assignment.client_id != client.pk:
         errors["entry"] = NOT_YOUR_ENTRY
     if SessionTopic.objects.open().filter(client=client).count() >= OPEN_TOPICS_MAX:
@@ -49,3 +48,17 @@ def topic_mark_discussed(*, topic, therapist):
             record(actor=therapist, action=AuditAction.UPDATE, obj=topic, client=topic.client)
     topic.refresh_from_db()
     return topic
+
+
+def topic_remove(*, topic, author):
+    """The client takes back a topic before it is discussed (changed their mind, sorted it out);
+    once discussed it is part of what the therapist went through, so it stays."""
+    if author.pk != topic.client.user_id:
+        raise PermissionDenied("Only the client removes their own topics.")
+    with transaction.atomic():
+        # Conditional, so a tick in session that lands meanwhile wins over the removal.
+        deleted, _ = SessionTopic.objects.filter(pk=topic.pk, discussed_at__isnull=True).delete()
+        if not deleted:
+            raise ValidationError({"topic": ALREADY_DISCUSSED})
+        # No "delete" action in the trail yet; a change is the closest. Codes outlive the row.
+        record(actor=author, action=AuditAction.UPDATE, obj=topic, client=topic.client)

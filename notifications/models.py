@@ -136,7 +136,9 @@ class Notice(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(
-                fields=["recipient", "created_at"], name="notifications_notice_unread", condition=Q(read_at__isnull=True)
+                fields=["recipient", "created_at"],
+                name="notifications_notice_unread",
+                condition=Q(read_at__isnull=True),
             )
         ]
 

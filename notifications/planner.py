@@ -130,7 +130,8 @@ def plan_morning_briefs(*, now=None, page=500):
     ).order_by()
     pending = Message.objects.filter(kind=MessageKind.MORNING_BRIEF, status=MessageStatus.PENDING, due_at__gte=now)
     therapists = sorted(
-        set(upcoming.values_list("client__therapist_id", flat=True)) | set(pending.values_list("recipient_id", flat=True))
+        set(upcoming.values_list("client__therapist_id", flat=True))
+        | set(pending.values_list("recipient_id", flat=True))
     )
     planned = 0
     for start in range(0, len(therapists), page):

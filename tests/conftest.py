@@ -63,12 +63,14 @@ def template_a(practice_a, therapist_a):
 def world_b(client_b):
     """B's own homework, so B's pages render real rows (none of it may show up on A's pages)."""
     from homework.models import Comment
+    from insights.models import SessionTopic
 
     assignment = make_assignment(
         client_b, title="B's homework", instructions="B's instructions", rationale="B's rationale"
     )
     entry = make_entry(assignment, answers={"situation": "B's situation"})
     Comment.objects.create(entry=entry, author=client_b.user, body="B's comment")
+    SessionTopic.objects.create(client=client_b, entry=entry, text="B's topic")
     return SimpleNamespace(client=client_b, assignment=assignment, entry=entry)
 
 
@@ -96,14 +98,26 @@ def notices_a(therapist_a, client_a, entry_a):
 
 
 @pytest.fixture
+def topic_a(client_a, entry_a):
+    """client_a's open topic for the next session, added from entry_a."""
+    from insights.models import SessionTopic
+
+    return SessionTopic.objects.create(client=client_a, entry=entry_a, text=f"Topic {SENTINEL}")
+
+
+@pytest.fixture
 def objs(
     practice_a, therapist_a, client_a, goal_a, appointment_a, assignment_a, entry_a, template_a,
-    colleague_a, world_b, notices_a,
+    colleague_a, world_b, notices_a, topic_a,
 ):  # fmt: skip
     """Everything of A's that a URL can point at, by name (the matrix's URL builders read it).
 
     The whole cast exists whenever it is used: colleague_a, and B's practice with B's own homework."""
     builtin = builtin_version("thought-record").template
+    # entry_a carries a risk flag not yet marked seen, so the risk-seen form has something to mark
+    # and the therapist's home lists it first in its queue.
+    type(entry_a).objects.filter(pk=entry_a.pk).update(risk_flag=True)
+    entry_a.risk_flag = True
     return SimpleNamespace(
         practice=practice_a,
         therapist=therapist_a,
@@ -117,6 +131,7 @@ def objs(
         builtin_template=builtin,
         notice=notices_a.notice,
         failed_message=notices_a.failed_message,
+        topic=topic_a,
     )
 
 
@@ -149,7 +164,16 @@ def as_role(client, role_user, sign_in):
 def snapshot(objs=None):
     """Everything a forbidden request must leave exactly as it found it."""
     from accounts.models import SignInLink, User
-    from homework.models import Assignment, AssignmentReview, Comment, Entry, ExerciseTemplate, TemplateVersion
+    from homework.models import (
+        Assignment,
+        AssignmentReview,
+        Comment,
+        Entry,
+        ExerciseTemplate,
+        SelfRating,
+        TemplateVersion,
+    )
+    from insights.models import SessionTopic
     from notifications.models import Message, Notice, TherapistPreferences
     from practices.models import Appointment, Client, Goal, Membership
 
@@ -170,6 +194,8 @@ def snapshot(objs=None):
             SignInLink,
             ExerciseTemplate,
             TemplateVersion,
+            SelfRating,
+            SessionTopic,
         )
     }
     state = {
@@ -177,6 +203,8 @@ def snapshot(objs=None):
         # Read or not, retried or not: a refused POST must not mark A's notices or resend A's email.
         "notices": sorted(Notice.objects.values_list("pk", "read_at")),
         "messages": sorted(Message.objects.values_list("pk", "status", "attempts")),
+        # Ticked off in session or not: only the treating therapist may tick a topic.
+        "topics": sorted(SessionTopic.objects.values_list("pk", "discussed_at", "discussed_by")),
         "therapist_preferences": sorted(
             TherapistPreferences.objects.values_list("user_id", "timezone", "morning_brief_at")
         ),
@@ -189,7 +217,7 @@ def snapshot(objs=None):
         c = Client.objects.select_related("user").get(pk=objs.client.pk)
         state.update(
             assignment=(a.status, a.version, a.updated_at, a.title, a.instructions, a.due_on, a.confidence),
-            entry=(e.outcome, e.version, e.updated_at, e.answers, e.reviewed_at, e.helpfulness),
+            entry=(e.outcome, e.version, e.updated_at, e.answers, e.reviewed_at, e.helpfulness, e.risk_seen_at),
             goal=(g.status, g.title, g.description, g.updated_at),
             appointment=(p.starts_at,),
             client=(c.is_active, c.timezone, c.therapist_id, c.user.name, c.user.email, c.user.is_active),

@@ -44,9 +44,14 @@ def world(client_a, therapist_a, colleague_a, appointment_a, assignment_a, entry
     entry (the client's comment and the therapist's reply), a partly done and a skipped one; a
     PHQ-9 whose answers raised a risk flag; a fresh single-use sign-in link. The built-in library
     is loaded again (a transactional test flushed it)."""
+    from django.core.cache import cache
+
     from accounts.models import SignInLink
     from homework.models import Comment
 
+    # allauth counts sign-ins per address in the cache (30 a minute), which the flush after a
+    # transactional test leaves alone; every screen signs in through the form, faster than that.
+    cache.clear()
     Comment.objects.create(entry=entry_a, author=therapist_a, body="Thank you, let us look at it on Tuesday.")
     make_entry(assignment_a, outcome="partly", helpfulness=1, difficulty="hard")
     make_entry(assignment_a, outcome="skipped", skip_reason="no_time", helpfulness=None, difficulty="")
@@ -57,6 +62,7 @@ def world(client_a, therapist_a, colleague_a, appointment_a, assignment_a, entry
     )
     _, token = SignInLink.issue(client_a.user)
     _notices_and_a_failed_email(client_a, therapist_a, entry_a, risk_entry)
+    _topics(client_a, entry_a)
     return {
         "client": client_a,
         "therapist": therapist_a,
@@ -66,6 +72,7 @@ def world(client_a, therapist_a, colleague_a, appointment_a, assignment_a, entry
         "risk_entry": risk_entry,
         "token": token,
         "template": builtin_version("thought-record").template,
+        "appointment": appointment_a,
     }
 
 
@@ -86,6 +93,17 @@ def _notices_and_a_failed_email(client, therapist, entry, risk_entry):
         status=MessageStatus.FAILED, attempts=8, last_error="SMTPRecipientsRefused",
         next_attempt_at=timezone.now(), claimed_at=timezone.now(),
     )  # fmt: skip
+
+
+def _topics(client, entry):
+    """Topics for the next session: one from an entry, one a single long word (it must wrap), one
+    the therapist has ticked off."""
+    from insights.topics import topic_add, topic_mark_discussed
+
+    topic_add(client=client, author=client.user, text="The evening I nearly gave up", entry=entry)
+    topic_add(client=client, author=client.user, text="Overthinking" * 15)
+    done = topic_add(client=client, author=client.user, text="Sleep")
+    topic_mark_discussed(topic=done, therapist=client.therapist)
 
 
 def _bad_notice_settings(page):
@@ -168,6 +186,57 @@ def _reminders_refused(page):
     _fits_a_narrow_phone(page)
 
 
+def _topic_refused(page):
+    """The topics page sent back with the write function's refusal (nothing written)."""
+    _submit("Add to my topics")(page)
+    page.get_by_text("Write what you would like to talk about.").wait_for()
+    _fits_a_narrow_phone(page)
+
+
+def _self_rating_refused(page):
+    """The assignment page with its self-rating sent back (how well left out), on the narrowest phone."""
+    page.get_by_role("group", name=re.compile("How much of it")).get_by_label("Most of it").check()
+    _submit("Save my rating")(page)
+    page.get_by_text("Please check the fields marked below").wait_for()
+    _fits_a_narrow_phone(page)
+
+
+def _self_rated(page):
+    """The assignment page after a rating: the latest one, with its date, above the form again."""
+    page.get_by_role("group", name=re.compile("How much of it")).get_by_label("Some of it").check()
+    page.get_by_role("group", name=re.compile("How well")).get_by_label("Fairly").check()
+    _submit("Save my rating")(page)
+    page.get_by_text("Your last rating").wait_for()
+    _fits_a_narrow_phone(page)
+
+
+def _progress_opened(page):
+    """The progress page with its tables open (the weeks, every trend), on the narrowest phone."""
+    for summary in page.locator("main details summary").all():
+        summary.click()
+    _fits_a_narrow_phone(page)
+
+
+def _home_rules_opened(page):
+    """The home with "how this list is made" open, on the narrowest phone."""
+    page.get_by_text("How this list is made").click()
+    _fits_a_narrow_phone(page)
+
+
+def _risk_marked_seen(page):
+    """The risky entry after "mark as seen" with a note: who saw it, when, and the note."""
+    page.get_by_label("Note (optional)").fill("Called; safety plan reviewed")
+    _submit("Mark the risk as seen")(page)
+    page.get_by_text("Marked as seen by you").wait_for()
+
+
+def _brief_opened(page):
+    """The pre-session brief with each review form and each chart's numbers open, on the narrowest phone."""
+    for summary in page.locator("main details summary").all():
+        summary.click()
+    _fits_a_narrow_phone(page)
+
+
 def _pause_path(w):
     from notifications.links import pause_token
 
@@ -224,6 +293,23 @@ SCREENS = {
     "client-reminders": Screen("client", _fixed("notifications:settings"), then=_fits_a_narrow_phone),
     "client-reminders-errors": Screen("client", _fixed("notifications:settings"), then=_reminders_refused),
     "client-reminders-calendar": Screen("client", _fixed("notifications:settings"), then=_with_calendar_feed),
+    "client-assignment-self-rating": Screen(
+        "client",
+        lambda w: reverse("homework:client_assignment", args=[w["assignment"].code]),
+        then=_fits_a_narrow_phone,
+    ),
+    "client-assignment-self-rating-errors": Screen(
+        "client",
+        lambda w: reverse("homework:client_assignment", args=[w["assignment"].code]),
+        then=_self_rating_refused,
+    ),
+    "client-assignment-self-rated": Screen(
+        "client", lambda w: reverse("homework:client_assignment", args=[w["assignment"].code]), then=_self_rated
+    ),
+    "client-topics": Screen("client", _fixed("insights:topics"), then=_fits_a_narrow_phone),
+    "client-topics-errors": Screen("client", _fixed("insights:topics"), then=_topic_refused),
+    "client-progress": Screen("client", _fixed("insights:progress"), then=_fits_a_narrow_phone),
+    "client-progress-tables": Screen("client", _fixed("insights:progress"), then=_progress_opened),
     # Therapist, on a desktop.
     "therapist-client-list": Screen("therapist", _fixed("homework:client_list")),
     "therapist-client-detail": Screen(
@@ -259,6 +345,17 @@ SCREENS = {
         "therapist", _fixed("notifications:notice_settings"), then=_bad_notice_settings
     ),
     "therapist-failed-deliveries": Screen("therapist", _fixed("notifications:failed_deliveries")),
+    "therapist-brief": Screen("therapist", lambda w: reverse("insights:brief", args=[w["appointment"].code])),
+    "therapist-brief-narrow": Screen(
+        "therapist", lambda w: reverse("insights:brief", args=[w["appointment"].code]), then=_brief_opened
+    ),
+    # The home with a queue (the unseen risk answer, an entry to discuss), this week's appointment
+    # and adherence at a glance; it must fit a narrow phone too.
+    "therapist-home": Screen("therapist", _fixed("insights:home"), then=_home_rules_opened),
+    "therapist-assigning-feedback": Screen("therapist", _fixed("insights:assigning_feedback")),
+    "therapist-entry-risk-seen": Screen(
+        "therapist", lambda w: reverse("homework:entry_detail", args=[w["risk_entry"].code]), then=_risk_marked_seen
+    ),
 }
 
 

@@ -206,6 +206,21 @@ MATRIX = {
         others=THERAPISTS,  # each therapist's own settings
         valid_post=lambda objs: {"timezone": "America/Los_Angeles", "morning_brief_at": "08:15"},
     ),
+    # --- Therapist pages: the home (their own caseload's appointments, queue and adherence) ---
+    "insights:home": Route(
+        _fixed("insights:home"),
+        owners=frozenset({"therapist_a"}),
+        others=frozenset({"colleague_a", "therapist_b"}),  # each sees their own caseload only
+        shows=CLIENT_A_NAME,
+        theirs={"therapist_b": CLIENT_B_NAME},
+    ),
+    # Shares of one's own assignments only, never a client: every therapist gets their own page.
+    "insights:assigning_feedback": Route(
+        _fixed("insights:assigning_feedback"),
+        owners=frozenset(),
+        others=THERAPISTS,
+        theirs={"therapist_a": "1 assignment you made", "therapist_b": "1 assignment you made"},
+    ),
     # --- Therapist pages: the caseload ---
     "homework:client_list": Route(
         _fixed("homework:client_list"),
@@ -249,6 +264,16 @@ MATRIX = {
         owners=frozenset({"therapist_a"}),
         valid_post=lambda objs: {"starts_at": "2031-03-04T10:00"},
     ),
+    # --- Therapist pages: the pre-session brief of A's appointment (the treating therapist only) ---
+    "insights:brief": Route(_r("insights:brief", "appointment"), owners=frozenset({"therapist_a"}), shows=SENTINEL),
+    # A PDF's text is compressed, so `shows` could not find it; insights/tests/test_brief_pdf.py reads it.
+    "insights:brief_pdf": Route(_r("insights:brief_pdf", "appointment"), owners=frozenset({"therapist_a"})),
+    "insights:topic_discussed": Route(
+        _r("insights:topic_discussed", "topic"),
+        owners=frozenset({"therapist_a"}),
+        get=405,  # POST only: the button sits on the brief
+        valid_post=lambda objs: {"next": reverse("insights:brief", args=[objs.appointment.code])},
+    ),
     # --- Therapist pages: the exercise library (practice templates are shared in the practice) ---
     "homework:template_list": Route(
         _fixed("homework:template_list"),
@@ -289,6 +314,12 @@ MATRIX = {
         owners=frozenset({"therapist_a"}),
         shows=SENTINEL,
         valid_post=lambda objs: {"body": "A reply"},
+    ),
+    "homework:risk_seen": Route(
+        _r("homework:risk_seen", "entry"),
+        owners=frozenset({"therapist_a"}),
+        get=405,  # POST only: the form sits on the entry page while the flag is unseen
+        valid_post=lambda objs: {"risk_note": "Called; safety plan reviewed"},
     ),
     # --- Client pages ---
     "homework:client_home": Route(
@@ -340,6 +371,28 @@ MATRIX = {
         others=frozenset({"client_b"}),  # their own feed
         get=405,  # POST only: the buttons sit on the settings page
         valid_post=lambda objs: {"action": "on"},
+    ),
+    "homework:self_rating": Route(
+        _r("homework:self_rating", "assignment"),
+        owners=frozenset({"client_a"}),
+        get=405,  # POST only: the form sits on the assignment page
+        valid_post=lambda objs: {"quantity": "2", "quality": "3"},
+    ),
+    # --- Client pages: topics for the next session, progress ---
+    "insights:topics": Route(
+        _fixed("insights:topics"),
+        owners=frozenset({"client_a"}),
+        others=frozenset({"client_b"}),  # their own topics
+        shows=SENTINEL,  # the text of client_a's open topic
+        theirs={"client_b": "B&#x27;s topic"},
+        valid_post=lambda objs: {"topic-text": "Something for next time"},
+    ),
+    "insights:progress": Route(
+        _fixed("insights:progress"),
+        owners=frozenset({"client_a"}),
+        others=frozenset({"client_b"}),  # their own progress
+        shows=SENTINEL,  # the titles of the client's practices
+        theirs={"client_b": "B&#x27;s homework"},
     ),
 }
 
@@ -660,6 +713,10 @@ def test_other_methods_change_nothing(key, role, objs, as_role):
 # Bodies besides valid_post that an owner's page sends to the same URL, each a different action.
 OTHER_POSTS = {
     "practices:appointment_edit": {"delete": lambda objs: {"delete": "1"}},  # the page's delete button
+    "insights:topics": {
+        "remove": lambda objs: {"remove": objs.topic.code},  # each open topic's remove button
+        "from_entry": lambda objs: {"topic-text": "About this entry", "topic-entry": objs.entry.code},  # entry page
+    },
 }
 OTHER_POST_CASES = [
     pytest.param(key, action, role, id=f"{key}-{action}-{role}")
@@ -704,7 +761,7 @@ MISSING = "zzzzzzzzzzzz"
 def _codes(objs):
     return [
         obj.code
-        for obj in (objs.client, objs.goal, objs.appointment, objs.assignment, objs.entry, objs.template)
+        for obj in (objs.client, objs.goal, objs.appointment, objs.assignment, objs.entry, objs.template, objs.topic)
         if obj is not None
     ] + [objs.builtin_template.code]
 

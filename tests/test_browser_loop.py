@@ -92,7 +92,7 @@ def test_a_form_post_from_the_browser_passes_django_csrf_origin_check(live_serve
         f"the sign-in POST was refused by CSRF (Origin sent: {origins}); the page's referrer policy "
         "(Referrer-Policy header and <meta name=referrer>) must not be no-referrer, e.g. same-origin"
     )
-    page.wait_for_url(base + reverse("homework:client_list"))
+    page.wait_for_url(base + reverse("insights:home"))
     assert origins and origins[0] == base
 
 
@@ -104,7 +104,7 @@ def test_the_homework_loop_from_assigning_to_reviewing(
 
     # --- The therapist signs in through allauth's real form (desktop viewport). ---
     sign_in_through_the_form(page, base, therapist_a)
-    page.wait_for_url(base + reverse("homework:client_list"))
+    page.wait_for_url(base + reverse("insights:home"))
 
     # --- Adds a client. ---
     page.goto(base + reverse("practices:client_add"))

@@ -30,13 +30,20 @@ CEILINGS = {
     "homework:client_assignment": 8,
     "homework:client_detail": 13,
     "homework:client_list": 7,
-    "homework:assignment_detail": 12,
+    "homework:assignment_detail": 13,  # 12 since the client's own rating shows beside the review
     "homework:entry_detail": 8,
     "homework:client_entry": 7,
     "notifications:notices": 8,
     "notifications:failed_deliveries": 8,
     # Reminder settings: 6 (the client's preferences and their open assignments).
     "notifications:settings": 7,
+    # The client's progress: 7 (the whole history in three queries, insights.history; the weeks,
+    # runs and chart are computed from it in Python).
+    "insights:progress": 8,
+    # The pre-session brief: 15 (the appointment through the door and its audit row, the history in
+    # three queries, the previous appointment, reviews, self-ratings, topics, two for comments
+    # awaiting a reply; insights.brief).
+    "insights:brief": 16,
 }
 
 PAGES = {
@@ -54,6 +61,8 @@ PAGES = {
         lambda w: reverse("homework:assignment_detail", args=[w.assignments[0].code]),
     ),
     "notifications:settings": ("client", lambda w: reverse("notifications:settings")),
+    "insights:progress": ("client", lambda w: reverse("insights:progress")),
+    "insights:brief": ("therapist", lambda w: reverse("insights:brief", args=[w.client.appointments.first().code])),
 }
 
 
@@ -234,3 +243,88 @@ def test_reminder_settings_query_count_does_not_grow_with_assignments(extra_assi
         make_assignment(world.client, reminder_times=[f"{7 + n % 12:02d}:30"], reminders_on=n % 2 == 0)
     after, after_sql = _count(http, url)
     assert after <= before <= CEILINGS["notifications:settings"], "\n".join(after_sql)[:4000]
+
+
+def test_progress_costs_the_same_with_5_and_200_entries(world, sign_in):
+    """The progress page reads the whole history (weeks, runs, the chart): exactly as many
+    queries however long it is."""
+    http = sign_in(world.client.user)
+    url = reverse("insights:progress")
+    world.grow_to(SMALL)
+    http.get(url)
+    small, _ = _count(http, url)
+    world.grow_to(LARGE)
+    large, large_sql = _count(http, url)
+    assert large == small <= CEILINGS["insights:progress"], "\n".join(large_sql)[:4000]
+
+
+# --- The therapist's home and the feedback on their assigning: 10 entries or 2,000 -----------------------
+
+# Measured when written (the same with 10 and 2,000 entries), plus one query of headroom; they
+# include the four queries every therapist page pays (session, user, membership, notice count).
+#   insights:home 9 (the annotated caseload, appointments, active assignments, practice per day,
+#   scores and ratings per day), insights:assigning_feedback 5 (one query of assignments).
+HOME_CEILINGS = {"insights:home": 10, "insights:assigning_feedback": 6}
+
+
+def _grow_home(world, total):
+    """Entries up to `total` across the caseload's homework, built in bulk, with everything the home
+    counts: unseen and seen risk flags, entries to discuss, comments with and without a reply,
+    questionnaire scores; and an appointment and a review for the feedback's "reviewed" share."""
+    from django.utils import timezone
+
+    from homework.models import AssignmentReview, Entry
+    from practices.models import Appointment
+
+    if not hasattr(world, "phq9"):
+        start = world.client.today() - timedelta(days=LARGE)
+        world.phq9 = make_assignment(world.client, key="phq-9", frequency="weekdays", weekdays=[0], starts_on=start)
+        world.assignments.append(world.phq9)
+    have = Entry.objects.filter(assignment__in=world.assignments).count()
+    today = world.client.today()
+    batch = []
+    for n in range(have, total):
+        assignment = world.assignments[n % len(world.assignments)]
+        entry = Entry(
+            assignment=assignment, occurred_on=today - timedelta(days=(n // len(world.assignments)) % LARGE),
+            outcome=("done", "partly", "skipped")[n % 3], skip_reason="no_time" if n % 3 == 2 else "",
+            helpfulness=n % 5, wants_to_discuss=n % 7 == 0, risk_flag=n % 50 == 0,
+            risk_seen_at=timezone.now() if n % 100 == 0 else None,
+            score=n % 27 if assignment is world.phq9 else None,
+        )  # fmt: skip
+        batch.append(entry)
+    entries = Entry.objects.bulk_create(batch)
+    world.Comment.objects.bulk_create(
+        world.Comment(entry=entry, author=world.client.user if n % 2 else world.therapist, body=f"Comment {n}")
+        for n, entry in enumerate(entries)
+        if n % 3 == 0
+    )
+    appointment = Appointment.objects.create(client=world.client, starts_at=timezone.now() - timedelta(days=total % 9))
+    AssignmentReview.objects.create(assignment=world.assignments[0], reviewer=world.therapist, decision="keep")
+    return appointment
+
+
+@pytest.mark.parametrize("name", sorted(HOME_CEILINGS))
+def test_the_home_and_the_feedback_cost_the_same_with_10_and_2000_entries(
+    name, world, sign_in, django_assert_max_num_queries
+):
+    from django.utils import timezone
+
+    from practices.models import Appointment
+
+    # Today's and this week's appointments for every client of the caseload.
+    for client in world.client.therapist.caseload.all():
+        Appointment.objects.create(client=client, starts_at=timezone.now() + timedelta(hours=1))
+        Appointment.objects.create(client=client, starts_at=timezone.now() + timedelta(days=3))
+    http = sign_in(world.therapist)
+    url = reverse(name)
+    _grow_home(world, 10)
+    http.get(url)  # warm-up: one-off caches are not the page's cost
+    small, small_sql = _count(http, url)
+    _grow_home(world, 2000)
+    with django_assert_max_num_queries(HOME_CEILINGS[name]):
+        response = http.get(url)
+    assert response.status_code == 200
+    large, large_sql = _count(http, url)
+    print(f"\n{name}: {small} queries with 10 entries, {large} with 2000")
+    assert large == small <= HOME_CEILINGS[name], "\n".join(sql for sql in large_sql if sql not in small_sql)[:4000]

@@ -15,9 +15,9 @@ def test_a_client_signs_in_with_email_and_password_and_lands_on_today(client, cl
     assert response.redirect_chain[-1][0] == reverse("homework:client_home")
 
 
-def test_a_therapist_lands_on_their_client_list(client, therapist_a):
+def test_a_therapist_lands_on_their_home(client, therapist_a):
     response = client.post(reverse("account_login"), {"login": therapist_a.email, "password": PASSWORD}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("homework:client_list")
+    assert response.redirect_chain[-1][0] == reverse("insights:home")
 
 
 def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client, client_a):

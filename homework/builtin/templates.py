@@ -223,6 +223,13 @@ BUILTIN_TEMPLATES = [
                 repeats=True,
             ),
             _writing("what_happened", "What actually happened? Did what you feared come true?", required=True),
+            # The number beside belief_before, so predicted and actual outcome can be charted across trials.
+            _rating(
+                "came_true",
+                "How much of what you feared actually happened?",
+                100,
+                "0 is none of it, 100 all of it, just as you feared.",
+            ),
             _rating(
                 "surprise", "How surprised were you by what happened?", 10, "0 is not at all, 10 completely surprised."
             ),

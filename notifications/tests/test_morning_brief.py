@@ -230,9 +230,7 @@ def test_the_morning_email_says_nothing_about_anyone(in_la, client_a, therapist_
     assert reverse("homework:client_list") in email.body
 
 
-def test_a_new_zone_that_moves_the_appointment_to_another_local_day_cancels_the_old_days_email(
-    therapist_a, client_a
-):
+def test_a_new_zone_that_moves_the_appointment_to_another_local_day_cancels_the_old_days_email(therapist_a, client_a):
     # 02:00 UTC on Thursday is Wednesday evening in Los Angeles.
     _appointment(client_a, datetime(2031, 3, 6, 2, 0, tzinfo=UTC))
     plan_morning_briefs(now=NOW)
