@@ -93,3 +93,36 @@ def test_a_choice_with_word_codes_cannot_be_summed():
     words = {**CHOICE, "answerOption": [{"valueCoding": {"code": "often", "display": "Often"}}]}
     with pytest.raises(ValidationError, match="whole-number codes"):
         validate_scoring([words], {"method": "sum", "items": ["q"]})
+
+
+# The published bands, written out here independently of the library's definitions.
+PHQ9_BANDS = [
+    (0, 4, "Minimal"),
+    (5, 9, "Mild"),
+    (10, 14, "Moderate"),
+    (15, 19, "Moderately severe"),
+    (20, 27, "Severe"),
+]
+GAD7_BANDS = [(0, 4, "Minimal"), (5, 9, "Mild"), (10, 14, "Moderate"), (15, 21, "Severe")]
+
+
+def _spread(total, items):
+    """Item codes (0-3 each) that add up to `total`, filling items in order."""
+    codes = []
+    for _ in range(items):
+        codes.append(min(3, total))
+        total -= codes[-1]
+    return codes
+
+
+@pytest.mark.parametrize(
+    ("version", "prefix", "items", "bands"), [(PHQ9, "phq9", 9, PHQ9_BANDS), (GAD7, "gad7", 7, GAD7_BANDS)]
+)
+def test_every_score_and_every_band_boundary_of_phq9_and_gad7(version, prefix, items, bands):
+    for low, high, label in bands:
+        for total in {low, low + 1, high - 1, high} & set(range(low, high + 1)):
+            codes = _spread(total, items)
+            if prefix == "phq9" and total <= 24:
+                codes = _spread(total, 8) + [0]  # item 9 at 0 where it can be: the total alone decides
+            answers = {f"{prefix}_{n}": str(code) for n, code in enumerate(codes, 1)}
+            assert score_answers(version, answers)[:2] == (total, label), (total, codes)
