@@ -27,7 +27,7 @@ from django.utils import timezone
 from accounts.models import User
 from homework.assigning import assignment_create, assignment_review
 from homework.models import Assignment, AssignmentReview, Entry, Outcome, TemplateVersion
-from homework.recording import comment_add, entry_record, self_rating_record
+from homework.recording import comment_add, entry_record, risk_mark_seen, self_rating_record
 from insights.topics import topic_add
 from notifications.models import Message, MessageKind, MessageStatus
 from practices.clients import appointment_create, client_create, goal_create
@@ -242,8 +242,22 @@ class Command(BaseCommand):
                 self.log_breathing(rng, breathing, jordan, day)
         waiting = self.log(
             rng, thought_record, jordan, today, outcome=Outcome.DONE, answers=sample_answers("thought-record", rng),
-            helpfulness=2, difficulty="hard",
+            helpfulness=2, difficulty="hard", wants_to_discuss=True,
         )  # fmt: skip
+        # A weekly PHQ-9 for three weeks; the newest answered item 9 above 0 and was seen, with a note.
+        phq9 = self.assign(
+            owner, jordan, "phq-9", started_days_ago=15, title="PHQ-9 mood questionnaire",
+            instructions="Once a week: how the last two weeks have been.",
+            rationale="A short, standard measure lets us both see how your mood changes over time.",
+            frequency="weekdays", weekdays=[(today - timedelta(days=15)).weekday()], when_where="Sunday evening",
+            confidence=8,
+        )  # fmt: skip
+        for week, score in enumerate((14, 12, 10)):
+            entry = self.log(
+                rng, phq9, jordan, today - timedelta(days=15 - 7 * week), outcome=Outcome.DONE,
+                answers=phq9_answers(score, item_9=1 if week == 2 else 0),
+            )  # fmt: skip
+        risk_mark_seen(entry=entry, therapist=owner, note="Called Jordan the same day; safety plan reviewed.")
         comment_add(entry=waiting, author=jordan.user, body="Can we go through the evidence part? I got stuck again.")
         topic_add(client=jordan, author=jordan.user, text="The presentation on Friday", entry=waiting)
         # Jordan's own view of the week, for the brief to set beside the therapist's review.
