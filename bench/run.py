@@ -6,6 +6,10 @@ serves it with gunicorn (2 sync workers) on a free loopback port, signs in throu
 sign-in form, and drives every page at concurrency 1 and 8 with bench/load.py. Query counts come
 from an in-process pass with Django's test Client against the same database (bench/inproc.py).
 
+Then the "reminders" target (bench/reminders.py): 100,000 due reminders through two run_huey
+consumers on PostgreSQL and Redis to a local SMTP sink, one more run in results.json (skipped,
+with a message, when PostgreSQL or Redis is not reachable; BENCH_REMINDERS=0 skips it).
+
 Writes bench/results.json ({"runs": [...]}, the format README.md documents), prints
 a table and the pages that miss the goals (the heaviest page >= 10% of the floor's rps,
 the others >= 30%), with a cProfile of each page that misses. Missing a goal is reported, not
@@ -36,6 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import reminders  # noqa: E402
 from load import Person, measure  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -398,10 +403,18 @@ def main():
             finally:
                 if pg_url:
                     pg_drop(pg_url)
+        try:
+            reminder_run = reminders.run(
+                say=say, bench_env=bench_env, run_step=run, pg_recreate=pg_recreate, pg_drop=pg_drop,
+                workdir=Path(tmp) / "reminders",
+            )  # fmt: skip
+        except (RuntimeError, TimeoutError) as exc:
+            raise BenchError(f"reminders: {exc}") from exc
 
     judge(rows)
-    say()
-    say(table(rows))
+    if rows:
+        say()
+        say(table(rows))
     for text in profiles:
         say()
         say(text.rstrip())
@@ -419,7 +432,7 @@ def main():
                 f"  {row['dataset']}/c={row['concurrency']} {row['target']}: {row['ratio_to_floor']:.1%} "
                 f"of the floor (goal {row['_goal']:.0%}), GET {row['_path']}"
             )
-    else:
+    elif rows:
         say("Every page meets the goal (heaviest page >= 10% of the /healthz rps, the rest >= 30%).")
     if errors:
         for row in errors:
@@ -430,6 +443,8 @@ def main():
         say("Run broken: bench/results.json not written.")
         return 1
     runs = [{key: value for key, value in row.items() if not key.startswith("_")} for row in rows]
+    if reminder_run is not None:
+        runs.append(reminder_run)
     RESULTS.write_text(json.dumps({"runs": runs}, indent=1) + "\n")
     say(f"Wrote {RESULTS.relative_to(ROOT)} ({len(runs)} runs) in {time.monotonic() - started:.0f} s.")
     return 0

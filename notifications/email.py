@@ -46,14 +46,17 @@ def _sign_in_tokens(messages):
     invitations = [m for m in messages if m.kind in INVITATIONS]
     reminders = [m for m in messages if m.kind == MessageKind.REMINDER]
     tokens = {}
-    for group, max_age in ((invitations, settings.SIGN_IN_LINK_MAX_AGE), (reminders, settings.REMINDER_SIGN_IN_MAX_AGE)):
+    for group, max_age in (
+        (invitations, settings.SIGN_IN_LINK_MAX_AGE),
+        (reminders, settings.REMINDER_SIGN_IN_MAX_AGE),
+    ):
         if group:
             issued = SignInLink.issue_many([m.recipient for m in group], max_age=max_age)
             tokens.update(zip((m.pk for m in group), issued, strict=True))
     return tokens
 
 
-def _context(message, token, wording, people):
+def _context(message, token, wording, people, settings_link):
     context = {"recipient": message.recipient, "site_url": settings.SITE_URL}
     if token:
         context["link"] = _absolute(reverse("accounts:sign_in_link", args=[token]))
@@ -67,7 +70,7 @@ def _context(message, token, wording, people):
         context["therapist"] = therapist
         context["pause_this"] = pause_url(client_code, message.context["assignment"])
         context["pause_all"] = pause_url(client_code, ALL)
-        context["settings_link"] = _absolute(reverse("notifications:settings"))
+        context["settings_link"] = settings_link
     elif message.kind == MessageKind.NEEDS_ATTENTION:
         context["link"] = _absolute(reverse("notifications:notices"))
     elif message.kind == MessageKind.MORNING_BRIEF:
@@ -94,9 +97,10 @@ def build_emails(messages, wording=None):
     wording = wording or {}
     tokens = _sign_in_tokens(messages)
     people = _reminder_people(messages)
+    settings_link = _absolute(reverse("notifications:settings"))  # the same in every reminder
     emails = []
     for message in messages:
-        context = _context(message, tokens.get(message.pk), wording.get(message.pk, 0), people)
+        context = _context(message, tokens.get(message.pk), wording.get(message.pk, 0), people, settings_link)
         headers = {"Message-ID": message_id(message)}
         if message.kind == MessageKind.REMINDER:
             # RFC 8058: a mail client's one-click "unsubscribe" posts to the pause-all link.

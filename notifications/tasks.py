@@ -16,12 +16,14 @@ The only window for a duplicate is between the SMTP server's acceptance and our 
 the deterministic Message-ID lets mail clients collapse that duplicate (docs/security.md, T-RL-7).
 """
 
+import functools
 import logging
 import uuid
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.db import connections
 from django.db.models import F, Q
 from django.utils import timezone
 from huey import crontab
@@ -99,13 +101,36 @@ def _send(messages, wording, token, now):
             _failed(message, error, token, now)
             connection.close()  # a broken connection is reopened for the next message
             continue
-        # Marked at once, in its own statement: the smallest window for a duplicate.
-        Message.objects.filter(pk=message.pk, claim=token).update(
-            status=MessageStatus.SENT, sent_at=timezone.now(), last_error="", claim=""
-        )
+        _mark_sent(message.pk, token)
         sent += 1
     connection.close()
     return sent
+
+
+@functools.cache
+def _mark_sent_sql(alias):
+    """The UPDATE that Message.objects.filter(pk=pk, claim=token).update(status=SENT, sent_at=now,
+    last_error="", claim="") runs, built once: it runs once per email, and the ORM took longer
+    to build it than the database took to run it."""
+    quote = connections[alias].ops.quote_name
+
+    def column(name):
+        return quote(Message._meta.get_field(name).column)
+
+    return (
+        f"UPDATE {quote(Message._meta.db_table)} SET {column('status')} = %s, {column('sent_at')} = %s, "
+        f"{column('last_error')} = '', {column('claim')} = '' WHERE {column('id')} = %s AND {column('claim')} = %s"
+    )
+
+
+def _mark_sent(pk, token):
+    """Marked at once, in its own statement, and only while the claim is still ours: the smallest
+    window for a duplicate."""
+    alias = Message.objects.db
+    db = connections[alias]
+    with db.cursor() as cursor:
+        at = db.ops.adapt_datetimefield_value(timezone.now())
+        cursor.execute(_mark_sent_sql(alias), [MessageStatus.SENT.value, at, pk, token])
 
 
 def _failed(message, error, token, now):
@@ -145,9 +170,14 @@ def dispatch(*, now=None, ahead=DISPATCH_AHEAD, page=1000):
     Returns how many were handed out."""
     now = now or timezone.now()
     release_abandoned(now)
-    handed = 0
+    handed, after = 0, None
     while True:
-        rows = list(_undispatched(now, ahead).order_by("next_attempt_at", "pk").values_list("pk", "next_attempt_at")[:page])
+        undispatched = _undispatched(now, ahead)
+        if after is not None:  # from where the last page ended: never rereads what it handed out
+            undispatched = undispatched.filter(next_attempt_at__gte=after[1]).exclude(
+                next_attempt_at=after[1], pk__lte=after[0]
+            )
+        rows = list(undispatched.order_by("next_attempt_at", "pk").values_list("pk", "next_attempt_at")[:page])
         for start in range(0, len(rows), BATCH):
             chunk = rows[start : start + BATCH]
             ids = [pk for pk, _ in chunk]
@@ -162,6 +192,7 @@ def dispatch(*, now=None, ahead=DISPATCH_AHEAD, page=1000):
             handed += len(ids)
         if len(rows) < page:
             break
+        after = rows[-1]
     beat(DISPATCH, now)
     return handed
 
@@ -207,4 +238,3 @@ def plan_messages():
         planner.plan_reminders()
         planner.plan_morning_briefs()
         beat(PLAN)
-
