@@ -71,7 +71,9 @@ def test_from_the_home_through_the_brief_to_a_review_and_the_clients_progress(
     shots(page, "02-therapist-brief")
 
     # --- Records the review in session: keep, most of it, done well, a note. ---
-    form = page.get_by_role("article", name=assignment.title).locator("form")
+    card = page.get_by_role("article", name=assignment.title)
+    card.get_by_text("Review in session").click()  # the form stays folded until the session gets to it
+    form = card.locator("form")
     form.get_by_role("radio", name="Keep as it is").check()
     form.get_by_label("How much of it was done").select_option(label="2 · Most of it")
     form.get_by_label("How well it was done").select_option(label="2 · Well")
