@@ -61,12 +61,14 @@ def deliver_batch(message_ids, *, now=None):
     """Claim and send the given messages that are due and free. Returns how many this call sent."""
     now = now or timezone.now()
     token = uuid.uuid4().hex
-    claimed = Message.objects.filter(_due(now), pk__in=list(message_ids)).update(
+    message_ids = list(message_ids)
+    claimed = Message.objects.filter(_due(now), pk__in=message_ids).update(
         status=MessageStatus.SENDING, claim=token, claimed_at=now, attempts=F("attempts") + 1
     )
     if not claimed:
         return 0
-    mine = Message.objects.filter(claim=token, status=MessageStatus.SENDING)
+    # pk__in: the claim has no index, the primary key has; only these rows can carry the token.
+    mine = Message.objects.filter(pk__in=message_ids, claim=token, status=MessageStatus.SENDING)
     messages = list(mine.select_related("recipient").order_by("next_attempt_at", "pk"))
     verdict = reminders.sort_out([m for m in messages if m.kind == MessageKind.REMINDER], now=now)
     if verdict.cancel:
