@@ -13,19 +13,21 @@ subprocesses of this file with the bench's environment.
 4. `drive START SPREAD`: the due times are staggered over SPREAD seconds from START, one second
    at a time, because the planner's instants are whole minutes and 100,000 due at one instant
    would make the p95 delay just 95% of the drain time. The planned instants stay where the
-   planner put them (just before START), so the send-time rules still judge each reminder. Then
-   it plays the periodic dispatcher: at once, then at every whole minute.
+   planner put them (a minute or two before START), so the send-time rules still judge each
+   reminder. VACUUM ANALYZE follows, as autovacuum would after such a bulk change. Then it plays
+   the periodic dispatcher: at once, then at every whole minute.
 5. When every row is final, `report SINKFILE` measures: messages per second (sent / (last
    acceptance - first due)), p50 and p95 of the delay from due_at to the SMTP server's
    acceptance, duplicates (copies of a Message-ID beyond the first; must be 0) and losses.
+   Meanwhile /proc gives the CPU each part used and how busy the whole machine was.
 
-The consumers run with -n (no periodic tasks): the 5-minute planner would otherwise see the
-staggered rows as moved from their planned minute and move them back, and the driver runs the
+The consumers run with -n (no periodic tasks): the 5-minute planner would otherwise cancel or
+move the staggered rows, which no longer sit at their planned instant; the driver runs the
 per-minute dispatcher itself, exactly as the periodic task does (notifications.tasks.dispatch).
 
 Knobs (environment): BENCH_REMINDERS (100000; 0 skips), BENCH_REMINDER_SPREAD (120 seconds),
-BENCH_REMINDER_WORKERS (threads per consumer, 8), BENCH_REMINDER_TIMEOUT (seconds after the
-last due time before giving up, 300).
+BENCH_REMINDER_WORKERS (threads per consumer, 8), BENCH_REMINDER_KIND (thread; or process),
+BENCH_REMINDER_TIMEOUT (seconds after the last due time before giving up, 300).
 """
 
 import json
