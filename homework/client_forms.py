@@ -10,20 +10,9 @@ from django import forms
 
 from homework.models import Amount, FeltDifficulty, Helpfulness, Outcome, Quality, SkipReason
 from homework.recording import COMMENT_MAX, NOTE_MAX
+from lib.forms import AnyChoiceField, AnyIntegerChoiceField
 
 PREFIX = "log"
-
-
-class AnyChoiceField(forms.ChoiceField):
-    """Radio buttons whose value the write function judges (so its words are the ones shown)."""
-
-    def valid_value(self, value):
-        return True
-
-
-class AnyIntegerChoiceField(forms.TypedChoiceField):
-    def valid_value(self, value):
-        return True
 
 
 def _textarea(rows, limit):

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from homework.access import own_open_assignments
 from homework.reminding import assignment_reminders_set
 from lib.conflicts import EditConflict
+from lib.forms import AnyChoiceField, AnyMultipleChoiceField
 from lib.validation import add_errors
 from notifications import feed as calendar_feed
 from notifications.access import reminder_preferences_of
@@ -48,18 +49,6 @@ PREFERENCE_FIELDS = ("quiet_start", "quiet_end", "channels", "paused_until")
 
 
 # --- Forms: types and widgets only ----------------------------------------------------------------
-
-
-class AnyChoiceField(forms.ChoiceField):
-    """A select whose value the write function judges, so its words are the ones shown."""
-
-    def valid_value(self, value):
-        return True
-
-
-class AnyMultipleChoiceField(forms.MultipleChoiceField):
-    def valid_value(self, value):
-        return True
 
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
