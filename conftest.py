@@ -16,6 +16,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 SENTINEL = "SENTINEL-7f3a-do-not-leak"
 PASSWORD = "correct horse battery staple"
+BACKEND = "practices.backends.RoleAwareBackend"
 
 
 @pytest.fixture(autouse=True)
@@ -49,10 +50,14 @@ def make_user(email, name, password=PASSWORD):
 
 
 def make_therapist(practice, email, name, role="therapist"):
+    """Staff reach client data only with a second factor: every therapist here has an
+    authenticator app (its secret on `user.totp_secret`, for tests that sign in through the form)."""
+    from accounts.second_factor import enrol_totp
     from practices.models import Membership
 
     user = make_user(email, name)
     Membership.objects.create(practice=practice, user=user, role=role)
+    user.totp_secret = enrol_totp(user)
     return user
 
 
@@ -189,12 +194,25 @@ def entry_a(assignment_a):
     return entry
 
 
+def confirmed_just_now(http, user):
+    """Record in the test client's session that `user` typed their password a moment ago, as
+    allauth does on its re-authentication page: exports and account changes then go ahead. The
+    authorization suites test who may see what; tests/test_sign_in_rules.py tests the prompt."""
+    import time
+
+    session = http.session
+    session["account_authentication_methods"] = [{"method": "password", "at": time.time(), "reauthenticated": True}]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+
+
 @pytest.fixture
 def sign_in(client):
     """Sign a user into Django's test client (named `client` by pytest-django: the browser)."""
 
     def _sign_in(user):
-        client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
+        client.force_login(user, backend=BACKEND)
+        confirmed_just_now(client, user)
         return client
 
     return _sign_in

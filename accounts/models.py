@@ -66,14 +66,18 @@ class SignInLink(models.Model):
 
     Only the SHA-256 of the token is stored, so a database dump holds no working link.
     Opening the link shows a button; only the POST consumes it, so an email scanner that
-    pre-opens links cannot use it up.
+    pre-opens links cannot use it up. The first open also exchanges the token for the session
+    (accounts.views) and leaves the link at most OPENED_LIFETIME to live.
     """
+
+    OPENED_LIFETIME = timedelta(minutes=15)
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sign_in_links")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
 
     objects = SignInLinkQuerySet.as_manager()
 
@@ -103,7 +107,19 @@ class SignInLink(models.Model):
 
     @classmethod
     def find_usable(cls, token: str):
-        return cls.objects.usable().select_related("user").filter(token_hash=_hash_token(token)).first()
+        return cls.find_usable_by_hash(_hash_token(token))
+
+    @classmethod
+    def find_usable_by_hash(cls, token_hash: str):
+        return cls.objects.usable().select_related("user").filter(token_hash=token_hash).first()
+
+    def mark_opened(self):
+        """The first open leaves the link at most OPENED_LIFETIME; later opens change nothing."""
+        now = timezone.now()
+        SignInLink.objects.filter(pk=self.pk, opened_at__isnull=True).update(
+            opened_at=now, expires_at=min(self.expires_at, now + self.OPENED_LIFETIME)
+        )
+        self.refresh_from_db(fields=["opened_at", "expires_at"])
 
     def consume(self) -> bool:
         """Mark used with a conditional update; False when another request used it first."""

@@ -11,9 +11,13 @@ Every error is JSON with a "detail":
   403 {"detail": "CSRF check Failed"}                 an unsafe method without the CSRF token
   404 {"detail": "Not found"}                         missing, foreign, or the wrong role
   409 {"detail": ..., "reason": "stale"|"locked"}    the entry changed meanwhile, or was reviewed
+  403 {"detail": ..., "reason": "mfa_required"}      staff who have not set up a second factor
+  403 {"detail": ..., "reason": "reauthenticate"}    an export more than 5 minutes after signing in
   422 {"detail": ..., "errors": {field or linkId: [messages]}}   input the rules refuse
+  429 {"detail": "Too many requests."} + Retry-After  writes and exports past settings.RATE_LIMITS
 """
 
+from allauth.core.exceptions import ReauthenticationRequired
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -24,6 +28,7 @@ from ninja.security import SessionAuth, django_auth
 from api import me, therapist
 from lib.conflicts import EditConflict
 from practices.access import client_profile_for, membership_for
+from practices.decorators import refuse
 
 NOT_FOUND = "Not found"
 
@@ -36,7 +41,7 @@ class _RoleSession(SessionAuth):
         if user is None:
             return None  # 401
         if not self.admits(request, user):
-            raise Http404(NOT_FOUND)
+            refuse(request)  # a "denied" audit row naming the operation, then 404
         return user
 
     def admits(self, request, user) -> bool:
@@ -117,3 +122,11 @@ def malformed(request, exc):
 @api.exception_handler(EditConflict)
 def conflict(request, exc):
     return _error(request, 409, exc.message, reason=exc.reason)
+
+
+REAUTHENTICATE = "Confirm it is you first: enter your password or second step again (on the web), then export."
+
+
+@api.exception_handler(ReauthenticationRequired)
+def reauthenticate_first(request, exc):
+    return _error(request, 403, REAUTHENTICATE, reason="reauthenticate")

@@ -29,11 +29,14 @@ from homework.access import (
 )
 from homework.models import Comment
 from homework.recording import entry_record, entry_update
+from lib.ratelimit import ScopedThrottle
 
 router = Router()
 
 READ = {401: ErrorOut, 404: ErrorOut}
-WRITE = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ConflictOut, 422: InvalidOut}
+WRITE = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ConflictOut, 422: InvalidOut, 429: ErrorOut}
+# Per person, settings.RATE_LIMITS["api_write"]; a refusal is 429 with Retry-After.
+WRITE_LIMIT = [ScopedThrottle("api_write")]
 CodePath = Path(..., pattern=CODE_PATTERN)
 
 
@@ -48,7 +51,12 @@ def my_assignment(request, code: str = CodePath):
     return get_assignment_for_client(request.user, code, request=request)
 
 
-@router.post("/assignments/{code:code}/entries", response={201: MyEntryOut, **WRITE}, url_name="my_entry_create")
+@router.post(
+    "/assignments/{code:code}/entries",
+    response={201: MyEntryOut, **WRITE},
+    url_name="my_entry_create",
+    throttle=WRITE_LIMIT,
+)
 def my_entry_create(request, payload: EntryIn, code: str = CodePath):
     """Log one practice: the same rules as the log page (homework.recording.entry_record)."""
     assignment = get_assignment_for_client(request.user, code, request=request)
@@ -69,7 +77,9 @@ def my_entries(request, page: int = Query(1, ge=1, le=MAX_PAGE)):
     return page_of(entries, page)
 
 
-@router.put("/entries/{code:code}", response={200: MyEntryOut, **WRITE}, url_name="my_entry_update")
+@router.put(
+    "/entries/{code:code}", response={200: MyEntryOut, **WRITE}, url_name="my_entry_update", throttle=WRITE_LIMIT
+)
 def my_entry_update(request, payload: EntryUpdateIn, code: str = CodePath):
     """Change an entry not yet reviewed; 409 if it changed since `version` or was reviewed."""
     entry = get_entry_for_client(request.user, code, request=request)

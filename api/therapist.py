@@ -4,6 +4,7 @@ For a signed-in therapist only (TherapistSession in api.api). Every client, assi
 comes through the doors (practices.access, homework.access), so a colleague or another practice gets 404, as on the pages.
 """
 
+from allauth.account.decorators import reauthentication_required
 from ninja import Path, Query, Router
 
 from api.schemas import (
@@ -21,14 +22,16 @@ from homework.access import (
     assignments_of_client,
     entries_of_assignment,
     get_assignment_for_therapist,
-    get_entry_for_therapist,
+    get_entry_for_export,
 )
 from homework.items import to_fhir_response
+from lib.ratelimit import ScopedThrottle
 from practices.access import caseload, get_client_for_therapist
 
 router = Router()
 
 READ = {401: ErrorOut, 404: ErrorOut}
+EXPORT = {**READ, 403: ErrorOut, 429: ErrorOut}
 CodePath = Path(..., pattern=CODE_PATTERN)
 
 
@@ -60,7 +63,13 @@ def assignment_entries(request, code: str = CodePath, page: int = Query(1, ge=1,
     return page_of(entries_of_assignment(request.user, assignment, request=request), page)
 
 
-@router.get("/entries/{code:code}/fhir", response={200: QuestionnaireResponseOut, **READ}, url_name="entry_fhir")
+@router.get(
+    "/entries/{code:code}/fhir",
+    response={200: QuestionnaireResponseOut, **EXPORT},
+    url_name="entry_fhir",
+    throttle=[ScopedThrottle("export")],
+)
+@reauthentication_required  # an export: 403 "reauthenticate" unless signed in in the last 5 minutes
 def entry_fhir(request, code: str = CodePath):
     """One entry as a FHIR R4 QuestionnaireResponse."""
-    return to_fhir_response(get_entry_for_therapist(request.user, code, request=request))
+    return to_fhir_response(get_entry_for_export(request.user, code, request=request))

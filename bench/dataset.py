@@ -32,6 +32,7 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from accounts.second_factor import enrol_totp, unused_recovery_code  # noqa: E402
 from between.management.commands.seed_demo import sample_answers  # noqa: E402
 from homework.assigning import assignment_create, assignment_review  # noqa: E402
 from homework.models import Assignment, Comment, Entry, TemplateVersion  # noqa: E402
@@ -72,11 +73,16 @@ def latest(key):
     return TemplateVersion.objects.filter(template__builtin_key=key).order_by("-number").first()
 
 
-def set_password(user):
+def set_password(user, *, second_step=False):
+    """A fresh password, and for staff an unused recovery code for the second step."""
     password = secrets.token_urlsafe(18)
     user.set_password(password)
     user.save(update_fields=["password"])
-    return {"email": user.email, "password": password}
+    info = {"email": user.email, "password": password}
+    if second_step:
+        enrol_totp(user)
+        info["recovery_code"] = unused_recovery_code(user)
+    return info
 
 
 def answers_for(key, rng, n):
@@ -216,7 +222,7 @@ def main(name):
     therapist, client, assignment, entry = build_large() if name == "large" else find_small()
     info = {
         "dataset": name,
-        "therapist": set_password(therapist),
+        "therapist": set_password(therapist, second_step=True),
         "client": set_password(client.user),
         "counts": {
             "clients": Client.objects.filter(therapist=therapist).count(),

@@ -44,22 +44,23 @@ class Person:
         finally:
             conn.close()
 
-    def sign_in(self, email, password):
-        """The real allauth form: GET it for the CSRF cookie and token, POST email and password."""
-        status, _, html = self.request("GET", "/accounts/login/")
+    def post_form(self, path, fields):
+        """GET the page for the CSRF cookie and token, then POST `fields` to it like its form."""
+        status, _, html = self.request("GET", path)
         if status != 200:
-            raise RuntimeError(f"GET /accounts/login/ answered {status}")
+            raise RuntimeError(f"GET {path} answered {status}")
         match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', html)
         if not match or "csrftoken" not in self.cookies:
-            raise RuntimeError("the sign-in page carries no CSRF token")
-        body = urllib.parse.urlencode(
-            {"csrfmiddlewaretoken": match.group(1).decode(), "login": email, "password": password}
-        )
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Referer": f"http://{HOST}:{self.port}/accounts/login/",
-        }
-        status, location, _ = self.request("POST", "/accounts/login/", body=body, headers=headers)
+            raise RuntimeError(f"{path} carries no CSRF token")
+        body = urllib.parse.urlencode({"csrfmiddlewaretoken": match.group(1).decode(), **fields})
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Referer": f"http://{HOST}:{self.port}{path}"}
+        return self.request("POST", path, body=body, headers=headers)
+
+    def sign_in(self, email, password, recovery_code=None):
+        """The real allauth forms: email and password, then for staff the second step."""
+        status, location, _ = self.post_form("/accounts/login/", {"login": email, "password": password})
+        if status == 302 and location == "/accounts/2fa/authenticate/" and recovery_code:
+            status, location, _ = self.post_form(location, {"code": recovery_code})
         if status != 302 or "sessionid" not in self.cookies:
             raise RuntimeError(f"signing in as {email} failed: {status} (redirect to {location!r})")
         return self

@@ -22,12 +22,15 @@ def site_url_matches_allowed_hosts(app_configs, **kwargs):
 
 @register(Tags.security, deploy=True)
 def emails_leave_the_machine(app_configs, **kwargs):
+    # A printing backend under DEBUG=0 stops the start in settings.py unless ALLOW_CONSOLE_EMAIL
+    # is set (a trial install); that, or a backend that drops mail, is still not a deployment.
     if settings.DEBUG or "smtp" in settings.EMAIL_BACKEND:
         return []
     return [
         Warning(
-            "Emails (invitations, sign-in codes) are printed to the console, not sent.",
-            hint="Set EMAIL_URL, e.g. smtp+tls://user:password@mail.example.org:587.",
+            "Emails (invitations, sign-in links and codes) are not sent: "
+            f"{settings.EMAIL_BACKEND} prints or drops them.",
+            hint="Set EMAIL_URL, e.g. smtp+tls://user:password@mail.example.org:587, and unset ALLOW_CONSOLE_EMAIL.",
             id="between.W001",
         )
     ]

@@ -101,6 +101,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Each person's list of signed-in browsers, to end the others (docs/security.md T-SE-7).
+    "allauth.usersessions",
     "huey.contrib.djhuey",
     "csp",
     # docs/stack.md trap 2: installed so /api/v1/docs serves its own Swagger files, not a CDN's.
@@ -116,17 +118,27 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request, and its 500 page, carry the request id.
+    "between.security.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy, and Clear-Site-Data on sign-out (between/security.py).
+    "between.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who is asking, from where, which request (audit/context.py): every audit row of the request.
+    "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "between.security.PrivatePagesMiddleware",
+    # After allauth's: sessions end on idle and total time, and staff reach nothing before
+    # their second factor (between/sign_in.py).
+    "between.sign_in.SessionLimitsMiddleware",
+    "between.sign_in.SecondFactorRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "between.urls"
@@ -201,13 +213,26 @@ OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 600)
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_URL = env_str("EMAIL_URL", "consolemail://")
 # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS/SSL
-globals().update(environ.Env.email_url_config(EMAIL_URL))
+_email_config = environ.Env.email_url_config(EMAIL_URL)  # lowercase: not a setting itself
+globals().update(_email_config)
+# A trial install without a mail server may print emails to the log; otherwise production refuses.
+ALLOW_CONSOLE_EMAIL = env_bool("ALLOW_CONSOLE_EMAIL", False)
+PRINTING_EMAIL_BACKENDS = (
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+)
+if not (DEBUG or TESTING or ALLOW_CONSOLE_EMAIL) and _email_config["EMAIL_BACKEND"] in PRINTING_EMAIL_BACKENDS:
+    raise ImproperlyConfigured(
+        "Under DEBUG=0 emails would be printed to the log, sign-in links and codes with them. Set EMAIL_URL "
+        "to your mail server (smtp+tls://…), or ALLOW_CONSOLE_EMAIL=1 for a trial install without mail."
+    )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Between <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Authentication ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+# allauth's backend, loading with each request's user whether they are staff and enrolled in MFA.
+AUTHENTICATION_BACKENDS = ["practices.backends.RoleAwareBackend"]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
@@ -225,8 +250,19 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "Between: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"
 # Django's default is three days; a reset link is a password.
 PASSWORD_RESET_TIMEOUT = 60 * 60
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+# WebAuthn wants https; http://localhost is a secure context for browsers, so development and
+# the browser tests may use it. Never on in production.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or TESTING
+MFA_TOTP_ISSUER = "Between"
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+# Adding or changing an email address, changing MFA and exports ask for the password (or the
+# second factor) again unless the person authenticated in the last 5 minutes (T-SE-6).
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 5 * 60
+# One address per person; a new one replaces it only once its owner opens the emailed link.
+ACCOUNT_CHANGE_EMAIL = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -235,6 +271,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Rate limits beyond allauth's on signing in (ACCOUNT_RATE_LIMITS: 5 failed sign-ins per 5 minutes
+# per address, emailed codes 3 a minute per address): "count/period" per signed-in person
+# (lib/ratelimit.py, and the API's writes). Documented in docs/security.md (T-AN-2).
+RATE_LIMITS = {
+    "api_write": env_str("RATE_LIMIT_API_WRITES", "60/m"),
+    "export": env_str("RATE_LIMIT_EXPORTS", "30/h"),
+    "invitation": env_str("RATE_LIMIT_INVITATIONS", "30/h"),
+}
+
 # How long an invitation or sign-in link printed by create_practice stays valid.
 SIGN_IN_LINK_MAX_AGE = 60 * 60 * 72
 # Reminder emails carry a shorter-lived sign-in link, and pause links that work for 30 days.
@@ -242,15 +287,32 @@ REMINDER_SIGN_IN_MAX_AGE = 60 * 60 * 24
 PAUSE_LINK_MAX_AGE = 60 * 60 * 24 * 30
 
 # --- Sessions, cookies and headers --------------------------------------------------------------
-SESSION_COOKIE_AGE = 60 * 60 * 12
+# Idle and total limits (T-SE-2, within NIST AAL2's 30 minutes and 12 hours); between/sign_in.py
+# enforces them. The cookie lives a little longer so that the server, not the browser, ends the
+# session: then it knows whose typed text to keep for after sign-in.
+SESSION_IDLE_STAFF = env_int("SESSION_IDLE_MINUTES_STAFF", 15) * 60
+SESSION_IDLE_CLIENT = env_int("SESSION_IDLE_MINUTES_CLIENT", 30) * 60
+SESSION_ABSOLUTE = env_int("SESSION_ABSOLUTE_HOURS", 12) * 60 * 60
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE + 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 SECURE = SITE_URL.startswith("https://")
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
+# T-HD-1: over https the cookies are `__Host-` prefixed, so the browser takes them only with Secure,
+# Path=/ and no Domain (no subdomain can set or overwrite them). Over plain http browsers refuse
+# `__Host-` cookies, so development keeps Django's names.
+SESSION_COOKIE_NAME = "__Host-sessionid" if SECURE else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if SECURE else "csrftoken"
+SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = "/"
+SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = None
 SECURE_SSL_REDIRECT = SECURE and env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
+# How many reverse proxies of ours stand in front of the app: the client is the N-th address from
+# the right of X-Forwarded-For (lib/client_ip.py); 0 ignores the header. Audit rows and allauth's
+# rate limits key on it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 SECURE_HSTS_SECONDS = 63072000 if SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = SECURE
@@ -295,13 +357,41 @@ STORAGES = {
     },
 }
 
-# --- Logging: JSON-free but one line per record, and never request bodies -----------------------------
+# --- Logging: one JSON object per line with the request id, and never request bodies ------------------
+# {"time", "level", "logger", "message", "request_id", "exception"} (lib/logging.py); JSON escapes
+# newlines and escape codes, so input cannot forge a line (T-LG-5).
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "filters": {
+        "request_id": {"()": "lib.logging.RequestIdFilter"},
+        "redact_secret_paths": {"()": "lib.logging.RedactSecretPathsFilter"},
+    },
+    "formatters": {"json": {"()": "lib.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "json"},
+        "null": {"class": "logging.NullHandler"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # At DEBUG it logs every missing template variable with the whole context: the request
+        # (its URL with any reset key in it), forms, records (tests/test_no_credentials_in_logs.py).
+        "django.template": {"level": "INFO"},
+        # Django's own handlers (a plain console under DEBUG, mail to ADMINS) are dropped: its
+        # records, django.request's errors and runserver's django.server lines, go up to root's.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # These log request paths: the token of a sign-in or reset link is blanked first.
+        "django.request": {"filters": ["redact_secret_paths"]},
+        "django.security.csrf": {"filters": ["redact_secret_paths"]},
+        "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True, "filters": ["redact_secret_paths"]},
+        # run_huey adds a plain-text handler to "huey" unless it has one; the null one stops that
+        # and the records still go up to root's JSON console. INFO whatever LOG_LEVEL says, as
+        # huey's own default: its start-up line ("Huey consumer started") is what supervisors
+        # and tests/reminder_harness.py wait for (run_huey's -q/-v no longer change it).
+        "huey": {"handlers": ["null"], "level": "INFO", "propagate": True},
+    },
 }
 
 if TESTING:

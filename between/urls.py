@@ -7,6 +7,9 @@ from lib.converters import CodeConverter
 # Before the patterns below are built: the pages and the API (api.urls) both use <code:...>.
 register_converter(CodeConverter, "code")
 
+# No stack trace, setting or path ever reaches the page; the request id does (T-IN-7).
+handler500 = views.server_error
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

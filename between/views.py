@@ -1,9 +1,11 @@
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from lib.request_id import current_request_id
 from notifications.health import worker_health
 from practices.access import client_profile_for, membership_for
 
@@ -32,3 +34,18 @@ def home(request):
 @require_GET
 def crisis(request):
     return render(request, "crisis.html")
+
+
+def server_error(request):
+    """handler500 (docs/security.md T-IN-7): a fixed page with the request id to quote, nothing else.
+
+    Rendered without the request, so no context processor runs: they read the database and the
+    session, which may be what just failed. If even the template fails, a line of plain text.
+    """
+    request_id = current_request_id() or "unknown"
+    try:
+        return HttpResponseServerError(loader.render_to_string("500.html", {"request_id": request_id}))
+    except Exception:  # the page of last resort must not raise
+        return HttpResponseServerError(
+            f"Something went wrong on our side. Reference: {request_id}\n", content_type="text/plain; charset=utf-8"
+        )

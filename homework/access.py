@@ -3,17 +3,17 @@
 Every assignment, entry and template a page or the API shows is loaded here, for the treating
 therapist or for the client themself. get_* functions fetch and authorize in one query and
 answer 404 for anything else (audit.door); list functions return querysets scoped the same way,
-each in one fixed order, and record one read per page. Clients, goals and appointments come
-through practices.access.
+each in one fixed order, and record one `list` row per request and list (audit.door). Clients,
+goals and appointments come through practices.access.
 """
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
 from django.http import Http404
 from django.utils import timezone
 
-from audit.door import NOT_FOUND, fetch_one, read_recorded
+from audit.door import NOT_FOUND, export_recorded, fetch_one, list_recorded
 from homework.models import Assignment, Comment, Entry, ExerciseTemplate
-from practices.access import caseload, client_profile_for, membership_for
+from practices.access import caseload, client_profile_for, membership_for, role_of
 from practices.models import Appointment
 
 NEWEST_FIRST = ("-occurred_on", "-created_at", "-pk")
@@ -53,13 +53,22 @@ def _of_therapist(queryset, user, client_path):
 def get_assignment_for_therapist(user, code, *, request=None):
     queryset = Assignment.objects.select_related("client__user", "template_version__template", "goal")
     scoped = _of_therapist(queryset, user, "client")
-    return fetch_one(scoped, user=user, code=code, request=request, client_of=_assignment_client)
+    return fetch_one(
+        scoped, user=user, code=code, request=request, client_of=_assignment_client, actor_role=role_of(user)
+    )
 
 
 def get_entry_for_therapist(user, code, *, request=None):
     queryset = Entry.objects.select_related("assignment__client__user", "assignment__template_version__template")
     scoped = _of_therapist(queryset, user, "assignment__client")
-    return fetch_one(scoped, user=user, code=code, request=request, client_of=_entry_client)
+    return fetch_one(scoped, user=user, code=code, request=request, client_of=_entry_client, actor_role=role_of(user))
+
+
+def get_entry_for_export(user, code, *, request=None):
+    """As get_entry_for_therapist, for a copy that leaves Between (FHIR): recorded as an export."""
+    entry = get_entry_for_therapist(user, code, request=request)
+    export_recorded(user=user, obj=entry, client=_entry_client(entry), request=request, actor_role=role_of(user))
+    return entry
 
 
 def _check_treats(user, client):
@@ -71,14 +80,14 @@ def _check_treats(user, client):
 def assignments_of_client(user, client, *, request=None):
     """Every assignment (active and stopped) of a client loaded by practices.access, newest first."""
     _check_treats(user, client)
-    read_recorded(user=user, obj=client, client=client, request=request)
+    list_recorded(user=user, name="Assignments", client=client, request=request, actor_role=role_of(user))
     return Assignment.objects.filter(client=client).order_by("-created_at", "-pk")
 
 
 def entries_of_client(user, client, *, request=None):
     """Every entry of a client loaded by practices.access, newest first."""
     _check_treats(user, client)
-    read_recorded(user=user, obj=client, client=client, request=request)
+    list_recorded(user=user, name="Entries", client=client, request=request, actor_role=role_of(user))
     return Entry.objects.filter(assignment__client=client).order_by(*NEWEST_FIRST)
 
 
@@ -86,12 +95,19 @@ def entries_of_assignment(user, assignment, *, request=None):
     """An assignment's entries (from get_assignment_for_therapist), newest first, with their
     comment threads."""
     _check_treats(user, assignment.client)
-    read_recorded(user=user, obj=assignment, client=assignment.client, request=request)
+    list_recorded(
+        user=user,
+        name="Entries",
+        client=assignment.client,
+        object_code=assignment.code,
+        request=request,
+        actor_role=role_of(user),
+    )
     comments = Comment.objects.select_related("author").order_by("created_at", "pk")
     return assignment.entries.prefetch_related(Prefetch("comments", queryset=comments)).order_by(*NEWEST_FIRST)
 
 
-def caseload_summary(user):
+def caseload_summary(user, *, request=None):
     """The therapist's clients in care, each annotated in the same query with what the client
     list shows: next appointment, open assignments, latest practice, unreviewed risk or wish
     to talk.
@@ -111,7 +127,7 @@ def caseload_summary(user):
         .values("n")
     )
     return (
-        caseload(user)
+        caseload(user, request=request)
         .annotate(
             next_appointment=Subquery(
                 Appointment.objects.filter(client=OuterRef("pk"), starts_at__gte=now)
@@ -140,7 +156,7 @@ def _own_client(user):
 def get_assignment_for_client(user, code, *, request=None):
     queryset = Assignment.objects.select_related("client__user", "template_version__template", "goal")
     scoped = queryset.filter(client__user=user, client__is_active=True)
-    return fetch_one(scoped, user=user, code=code, request=request, client_of=_assignment_client)
+    return fetch_one(scoped, user=user, code=code, request=request, client_of=_assignment_client, actor_role="client")
 
 
 def get_entry_for_client(user, code, *, request=None):
@@ -150,18 +166,18 @@ def get_entry_for_client(user, code, *, request=None):
         Prefetch("comments", queryset=Comment.objects.select_related("author").order_by("created_at", "pk"))
     )
     scoped = queryset.filter(assignment__client__user=user, assignment__client__is_active=True)
-    return fetch_one(scoped, user=user, code=code, request=request, client_of=_entry_client)
+    return fetch_one(scoped, user=user, code=code, request=request, client_of=_entry_client, actor_role="client")
 
 
 def own_open_assignments(user, *, request=None):
     """The client's active assignments, soonest due first."""
     client = _own_client(user)
-    read_recorded(user=user, obj=client, client=client, request=request)
+    list_recorded(user=user, name="Assignments", client=client, request=request, actor_role="client")
     return Assignment.objects.active().filter(client=client).order_by(*SOONEST_DUE_FIRST)
 
 
 def own_entries(user, *, request=None):
     """Everything the client logged, newest first."""
     client = _own_client(user)
-    read_recorded(user=user, obj=client, client=client, request=request)
+    list_recorded(user=user, name="Entries", client=client, request=request, actor_role="client")
     return Entry.objects.filter(assignment__client=client).order_by(*NEWEST_FIRST)

@@ -6,6 +6,7 @@ insights.access, which answer 404 (and record the refusal) for anyone else, a co
 practice's owner included. Each page runs a fixed number of queries (insights.brief).
 """
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -17,8 +18,9 @@ from homework.forms import ReviewForm
 from insights.access import get_topic_for_therapist
 from insights.brief import build_brief
 from insights.topics import topic_mark_discussed
+from lib.ratelimit import rate_limited
 from lib.redirects import local_path
-from practices.access import get_appointment_for_therapist
+from practices.access import get_appointment_for_export, get_appointment_for_therapist
 from practices.decorators import therapist_required
 
 DISCUSSED = "Ticked off."
@@ -48,10 +50,12 @@ def brief(request, code):
 
 @therapist_required
 @require_GET
+@reauthentication_required  # an export: the password (or second factor) in the last 5 minutes
+@rate_limited("export")
 def brief_pdf(request, code):
     from insights.pdf import html_to_pdf  # here, not at start-up: see insights/pdf.py
 
-    appointment = get_appointment_for_therapist(request.user, code, request=request)
+    appointment = get_appointment_for_export(request.user, code, request=request)
     html = render_to_string("insights/brief.html", _context(request, appointment, pdf=True), request=request)
     pdf = html_to_pdf(html, base_url=request.build_absolute_uri("/"))
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -7,7 +7,14 @@ from django.http import Http404
 from audit.door import NOT_FOUND
 from audit.models import AuditAction
 from audit.record import record
-from notifications.models import Message, MessageStatus, Notice, ReminderPreferences, TherapistPreferences
+from notifications.models import (
+    Message,
+    MessageKind,
+    MessageStatus,
+    Notice,
+    ReminderPreferences,
+    TherapistPreferences,
+)
 from practices.access import membership_for
 from practices.models import Client, Membership
 
@@ -77,6 +84,9 @@ def failed_messages_of(user):
         return Message.objects.none()
     return (
         Message.objects.filter(_people_of(membership.practice), status=MessageStatus.FAILED)
+        # An invitation into care goes to someone who may be another practice's client or
+        # therapist: their practice must not learn of it (docs/security.md, "No existence oracle").
+        .exclude(kind=MessageKind.CARE_INVITATION)
         .select_related("recipient")
         .only("pk", "kind", "attempts", "last_error", "claimed_at", "created_at", "recipient__email")
         .order_by(F("claimed_at").desc(nulls_last=True), "-pk")

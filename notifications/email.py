@@ -25,6 +25,7 @@ SUBJECTS = {
     MessageKind.REMINDER: "A reminder from Between",
     MessageKind.NEEDS_ATTENTION: "A client of yours needs attention",
     MessageKind.MORNING_BRIEF: "Your notes for today's sessions are ready",
+    MessageKind.CARE_INVITATION: "An invitation to do homework in Between",
 }
 INVITATIONS = (MessageKind.CLIENT_INVITATION, MessageKind.THERAPIST_INVITATION)
 
@@ -56,7 +57,7 @@ def _sign_in_tokens(messages):
     return tokens
 
 
-def _context(message, token, wording, people, settings_link):
+def _context(message, token, wording, people, settings_link, inviters):
     context = {"recipient": message.recipient, "site_url": settings.SITE_URL}
     if token:
         context["link"] = _absolute(reverse("accounts:sign_in_link", args=[token]))
@@ -75,6 +76,10 @@ def _context(message, token, wording, people, settings_link):
         context["link"] = _absolute(reverse("notifications:notices"))
     elif message.kind == MessageKind.MORNING_BRIEF:
         context["link"] = _absolute(reverse("homework:client_list"))
+    elif message.kind == MessageKind.CARE_INVITATION:
+        # No sign-in token: the page needs the invitee signed in, so a forwarded email opens nothing.
+        context["link"] = _absolute(reverse("practices:care_invitation", args=[message.context["invitation"]]))
+        context["therapist"] = inviters.get(message.pk, "")
     return context
 
 
@@ -92,15 +97,28 @@ def _reminder_people(messages):
     return {m.pk: by_assignment.get(m.assignment_id, ("", "")) for m in reminders}
 
 
+def _inviters(messages):
+    """message pk -> the inviting therapist's name, in one query for the batch."""
+    from practices.models import CareInvitation
+
+    invitations = [m for m in messages if m.kind == MessageKind.CARE_INVITATION]
+    if not invitations:
+        return {}
+    codes = {m.context.get("invitation") for m in invitations}
+    names = dict(CareInvitation.objects.filter(code__in=codes).values_list("code", "therapist__name"))
+    return {m.pk: names.get(m.context.get("invitation"), "") for m in invitations}
+
+
 def build_emails(messages, wording=None):
     """The EmailMessages for `messages`, in order; `wording` maps reminder pk -> wording index."""
     wording = wording or {}
     tokens = _sign_in_tokens(messages)
     people = _reminder_people(messages)
+    inviters = _inviters(messages)
     settings_link = _absolute(reverse("notifications:settings"))  # the same in every reminder
     emails = []
     for message in messages:
-        context = _context(message, tokens.get(message.pk), wording.get(message.pk, 0), people, settings_link)
+        context = _context(message, tokens.get(message.pk), wording.get(message.pk, 0), people, settings_link, inviters)
         headers = {"Message-ID": message_id(message)}
         if message.kind == MessageKind.REMINDER:
             # RFC 8058: a mail client's one-click "unsubscribe" posts to the pause-all link.

@@ -10,6 +10,7 @@ class MessageKind(models.TextChoices):
     REMINDER = "reminder", "Practice reminder"
     NEEDS_ATTENTION = "needs_attention", "A client needs attention"
     MORNING_BRIEF = "morning_brief", "Notes ready before sessions"
+    CARE_INVITATION = "care_invitation", "Invitation into a therapist's care"
 
 
 class Channel(models.TextChoices):

@@ -9,12 +9,23 @@ from notifications.models import MessageKind, NoticeKind
 from notifications.notices import notice_add
 from notifications.outbox import enqueue
 from notifications.preferences import replan_client
-from practices.events import client_added, client_timezone_changed, therapist_invited
+from practices.events import care_invited, client_added, client_timezone_changed, therapist_invited
 
 
 @receiver(client_added, dispatch_uid="notifications.client_invitation")
 def invite_client(sender, client, **kwargs):
     enqueue(recipient=client.user, kind=MessageKind.CLIENT_INVITATION, key=client.code, context={"client": client.code})
+
+
+@receiver(care_invited, dispatch_uid="notifications.care_invitation")
+def invite_into_care(sender, invitation, **kwargs):
+    # The same email for an account new or old; the link needs the invitee signed in.
+    enqueue(
+        recipient=invitation.user,
+        kind=MessageKind.CARE_INVITATION,
+        key=invitation.code,
+        context={"invitation": invitation.code},
+    )
 
 
 @receiver(therapist_invited, dispatch_uid="notifications.therapist_invitation")

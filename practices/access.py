@@ -7,7 +7,7 @@ one query, answers 404 for anything the user may not see and records the read in
 trail (audit.door).
 """
 
-from audit.door import fetch_one
+from audit.door import export_recorded, fetch_one, list_recorded
 from practices.models import Appointment, Client, Goal, Membership
 
 
@@ -16,7 +16,10 @@ def membership_for(user):
     if not user.is_authenticated:
         return None
     if not hasattr(user, "_between_membership"):
-        user._between_membership = Membership.objects.select_related("practice").filter(user=user).first()
+        if getattr(user, "is_practice_member", None) is False:  # practices.backends answered already
+            user._between_membership = None
+        else:
+            user._between_membership = Membership.objects.select_related("practice").filter(user=user).first()
     return user._between_membership
 
 
@@ -27,6 +30,21 @@ def client_profile_for(user):
     if not hasattr(user, "_between_client"):
         user._between_client = Client.objects.active().select_related("user").filter(user=user).first()
     return user._between_client
+
+
+def role_of(user):
+    """The user's role for the audit trail: "owner", "therapist", "client" or "" (neither).
+
+    Free when a role gate of this request already looked (the caches above); otherwise one or
+    two queries, which only refusals and sign-in events pay."""
+    if not user.is_authenticated:
+        return "anonymous"
+    if getattr(user, "_between_client", None) is not None:
+        return "client"
+    membership = membership_for(user)
+    if membership is not None:
+        return "owner" if membership.is_owner else "therapist"
+    return "client" if client_profile_for(user) is not None else ""
 
 
 def _fetch(queryset, client_path, user, code, request, *, active_only=True):
@@ -41,15 +59,18 @@ def _fetch(queryset, client_path, user, code, request, *, active_only=True):
             obj = getattr(obj, step)
         return obj
 
-    return fetch_one(scoped, user=user, code=code, request=request, client_of=client_of)
+    return fetch_one(scoped, user=user, code=code, request=request, client_of=client_of, actor_role=role_of(user))
 
 
-def caseload(user):
-    """The therapist's clients in care (unordered: each list orders for itself)."""
+def caseload(user, *, request=None):
+    """The therapist's clients in care (unordered: each list orders for itself). Records one
+    "Caseload" list read per request, whichever page or API call asks."""
+    list_recorded(user=user, name="Caseload", request=request, actor_role=role_of(user))
     return Client.objects.active().filter(therapist=user).select_related("user")
 
 
-def former_clients(user):
+def former_clients(user, *, request=None):
+    list_recorded(user=user, name="FormerClients", request=request, actor_role=role_of(user))
     return Client.objects.filter(therapist=user, is_active=False).select_related("user").order_by("user__name", "pk")
 
 
@@ -69,3 +90,21 @@ def get_goal_for_therapist(user, code, *, request=None):
 
 def get_appointment_for_therapist(user, code, *, request=None):
     return _fetch(Appointment.objects.select_related("client__user"), "client", user, code, request)
+
+
+def get_appointment_for_export(user, code, *, request=None):
+    """As get_appointment_for_therapist, for a copy that leaves Between (the brief's PDF): the
+    trail records an export besides the read."""
+    appointment = get_appointment_for_therapist(user, code, request=request)
+    export_recorded(user=user, obj=appointment, client=appointment.client, request=request, actor_role=role_of(user))
+    return appointment
+
+
+def clients_of_practice(user, *, request=None):
+    """Every client of the practice `user` owns, in care or not, by name (the audit search's
+    choices), recorded as a "PracticeClients" list read. None for anyone but an owner."""
+    membership = membership_for(user)
+    if membership is None or not membership.is_owner:
+        return Client.objects.none()
+    list_recorded(user=user, name="PracticeClients", request=request, actor_role="owner")
+    return Client.objects.filter(practice=membership.practice).select_related("user").order_by("user__name", "pk")

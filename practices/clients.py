@@ -92,6 +92,10 @@ def default_timezone_for(therapist):
 def client_create(*, therapist, practice, name, email, timezone, next_appointment=None):
     """Create the client's account, their place in the caseload and the invitation email.
 
+    For seed_demo and the benchmark only, which add clients without asking them. The therapist's
+    "Add a client" page uses practices.invitations.care_invite instead: this function tells that an
+    address already has an account (EMAIL_TAKEN), which a therapist must not learn.
+
     next_appointment is an aware datetime (see local_to_aware). Raises ValidationError on the
     "email" key when the address is taken; then nothing is created.
     """

@@ -126,3 +126,69 @@ class Appointment(models.Model):
 
     def __str__(self):
         return f"Appointment {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for an answer"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    EXPIRED = "expired", "Expired"
+
+
+class CareInvitationQuerySet(models.QuerySet):
+    def open(self):
+        """Still waiting for an answer and not yet expired (an expired row may still say pending)."""
+        return self.filter(status=InvitationStatus.PENDING, expires_at__gt=timezone.now())
+
+
+class CareInvitation(models.Model):
+    """A therapist's invitation to come into their care; the Client row exists only once the
+    invitee, signed in, accepts (practices.invitations).
+
+    Every "Add a client" becomes one, whether the address is new to Between or already has an
+    account, so the therapist cannot tell the two apart (docs/security.md, "No existence oracle").
+    `user` is the account the address belonged to, or was created for, when the therapist sent it;
+    None when the address could not be tied to an account safely (then no email goes out).
+    """
+
+    code = PublicCodeField()
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="care_invitations")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="care_invitations_sent"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="care_invitations"
+    )
+    # What the therapist typed: the address (normalised) and the name their list shows.
+    email = models.EmailField()
+    name = models.CharField(max_length=150)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    next_appointment = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=InvitationStatus.choices, default=InvitationStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CareInvitationQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # One open invitation per address and practice; a second "Add" is refused in the
+            # practice's own words (practices.invitations.EMAIL_INVITED).
+            models.UniqueConstraint(
+                fields=["practice", "email"],
+                condition=models.Q(status="pending"),
+                name="practices_careinvitation_one_pending",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["therapist", "status"], name="practices_invite_therapist"),
+            models.Index(fields=["user", "status"], name="practices_invite_user"),
+        ]
+
+    def __str__(self):
+        return f"Invitation {self.code} ({self.status})"
+
+    @property
+    def is_open(self):
+        return self.status == InvitationStatus.PENDING and self.expires_at > timezone.now()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from practices import views
+from practices import audit_views, views
 
 app_name = "practices"
 urlpatterns = [
@@ -11,4 +11,7 @@ urlpatterns = [
     path("clients/<code:code>/appointments/new/", views.appointment_add, name="appointment_add"),
     path("appointments/<code:code>/edit/", views.appointment_edit, name="appointment_edit"),
     path("team/", views.team, name="team"),
+    path("team/audit/", audit_views.audit_search, name="audit_search"),
+    path("my/access/", audit_views.access_history, name="access_history"),
+    path("invitations/<code:code>/", views.care_invitation, name="care_invitation"),
 ]

@@ -1,5 +1,5 @@
 """Therapist pages about who is in whose care: a new client, a client's details, goals,
-appointments, and the practice's team.
+appointments, and the practice's team; and the invitee's page that answers an invitation.
 
 Every client-scoped object comes through practices.access; every change through
 practices.clients or practices.team. The pages that show a client's homework (the client list,
@@ -7,11 +7,14 @@ former clients and the client page) live in homework.views. Each page runs a fix
 """
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from lib.ratelimit import rate_limited
 from lib.validation import saved
-from practices import clients
+from practices import clients, invitations
 from practices.access import (
     get_appointment_for_therapist,
     get_client_for_therapist,
@@ -27,23 +30,56 @@ GET_POST = ["GET", "POST"]
 
 @therapist_required
 @require_http_methods(GET_POST)
+@rate_limited("invitation", methods=("POST",))
 def client_add(request):
+    """Every address gets the same answer, new to Between or not (practices.invitations): an
+    invitation, and the person joins the client list once they accept it."""
+    practice = request.membership.practice
     if request.method == "POST":
         form = ClientAddForm(request.POST)
         if form.is_valid() and (
-            client := saved(
+            invitation := saved(
                 form,
-                clients.client_create,
+                invitations.care_invite,
                 therapist=request.user,
-                practice=request.membership.practice,
+                practice=practice,
                 **form.cleaned_data,
             )
         ):
-            messages.success(request, f"{client.name} was added; an invitation email is on its way.")
-            return redirect("homework:client_detail", code=client.code)
+            messages.success(
+                request,
+                f"Invitation sent to {invitation.name} ({invitation.email}). "
+                "They join your client list once they accept it.",
+            )
+            return redirect("practices:client_add")
     else:
         form = ClientAddForm(initial={"timezone": clients.default_timezone_for(request.user)})
-    return render(request, "practices/client_add.html", {"form": form})
+    pending = invitations.pending_invitations_sent_by(request.user, practice)
+    return render(request, "practices/client_add.html", {"form": form, "pending": pending})
+
+
+@login_required
+@require_http_methods(GET_POST)
+def care_invitation(request, code):
+    """The invitee's answer to an invitation: only the invited account sees it (others get 404).
+    No role gate: the invitee may be nobody's client yet."""
+    invitation = invitations.get_invitation_for_invitee(request.user, code, request=request)
+    problem = None
+    if request.method == "POST" and ("accept" in request.POST or "decline" in request.POST):
+        try:
+            if "accept" in request.POST:
+                invitations.care_invitation_accept(invitation=invitation, user=request.user)
+                messages.success(request, f"Welcome. You are now in the care of {invitation.therapist.name}.")
+                return redirect("homework:client_home")
+            invitations.care_invitation_decline(invitation=invitation, user=request.user)
+            return redirect("practices:care_invitation", code=invitation.code)
+        except ValidationError as exc:
+            problem = exc.messages[0]
+    context = {
+        "invitation": invitation,
+        "problem": problem or invitations.acceptance_problem(invitation, request.user),
+    }
+    return render(request, "practices/care_invitation.html", context)
 
 
 @therapist_required
@@ -147,6 +183,7 @@ def appointment_edit(request, code):
 
 @owner_required
 @require_http_methods(GET_POST)
+@rate_limited("invitation", methods=("POST",))
 def team(request):
     practice = request.membership.practice
     form = InviteTherapistForm(request.POST or None)

@@ -1,6 +1,7 @@
 """Fixtures shared by the cross-cutting suites in tests/ (authorization matrix, query counts,
 browser loop, headers). The cast itself lives in the root conftest.py."""
 
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -34,6 +35,22 @@ def browser_type_launch_args():
             "--disable-quic",
         ],
     }
+
+
+def pass_second_step(page, base, user):
+    """After the password, staff are asked for their second factor: a recovery code here, since
+    each works once however quickly the tests sign the same person in again (a TOTP code would
+    be refused as replayed within its 30 seconds). Clients are not asked."""
+    from django.urls import reverse
+
+    from accounts.second_factor import unused_recovery_code
+
+    if reverse("mfa_authenticate") not in page.url:
+        return
+    page.get_by_label("Code").fill(unused_recovery_code(user))
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile(r"^sign in$", re.I)).click()
+    assert reverse("mfa_authenticate") not in page.url, f"the second step refused {user.email}"
 
 
 # --- Practice A's world, with SENTINEL in every free-text field ---------------------------------------
@@ -106,9 +123,30 @@ def topic_a(client_a, entry_a):
 
 
 @pytest.fixture
+def care_invitation_a(practice_a, therapist_a, client_b):
+    """therapist_a's open invitation into A's care, sent to client_b's address (who is in B's care,
+    so their page shows why they cannot accept, and a Decline button). Its owner is its invitee."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from practices.models import CareInvitation
+
+    return CareInvitation.objects.create(
+        practice=practice_a,
+        therapist=therapist_a,
+        user=client_b.user,
+        email=client_b.user.email,
+        name="Eve Typed",
+        timezone="America/New_York",
+        expires_at=timezone.now() + timedelta(days=14),
+    )
+
+
+@pytest.fixture
 def objs(
     practice_a, therapist_a, client_a, goal_a, appointment_a, assignment_a, entry_a, template_a,
-    colleague_a, world_b, notices_a, topic_a,
+    colleague_a, world_b, notices_a, topic_a, care_invitation_a,
 ):  # fmt: skip
     """Everything of A's that a URL can point at, by name (the matrix's URL builders read it).
 
@@ -132,6 +170,7 @@ def objs(
         notice=notices_a.notice,
         failed_message=notices_a.failed_message,
         topic=topic_a,
+        care_invitation=care_invitation_a,
     )
 
 
@@ -175,7 +214,7 @@ def snapshot(objs=None):
     )
     from insights.models import SessionTopic
     from notifications.models import Message, Notice, TherapistPreferences
-    from practices.models import Appointment, Client, Goal, Membership
+    from practices.models import Appointment, CareInvitation, Client, Goal, Membership
 
     counts = {
         model.__name__: model.objects.count()
@@ -196,6 +235,7 @@ def snapshot(objs=None):
             TemplateVersion,
             SelfRating,
             SessionTopic,
+            CareInvitation,
         )
     }
     state = {
@@ -205,6 +245,8 @@ def snapshot(objs=None):
         "messages": sorted(Message.objects.values_list("pk", "status", "attempts")),
         # Ticked off in session or not: only the treating therapist may tick a topic.
         "topics": sorted(SessionTopic.objects.values_list("pk", "discussed_at", "discussed_by")),
+        # Answered or not: only the invitee may accept or decline an invitation.
+        "care_invitations": sorted(CareInvitation.objects.values_list("pk", "status", "answered_at")),
         "therapist_preferences": sorted(
             TherapistPreferences.objects.values_list("user_id", "timezone", "morning_brief_at")
         ),

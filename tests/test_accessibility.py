@@ -21,6 +21,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
 from conftest import PASSWORD, builtin_version, make_assignment, make_entry
+from tests.conftest import pass_second_step
 
 
 def in_the_browser(test):
@@ -151,12 +152,55 @@ def _weak_new_password(page):
 
 
 def _client_added(page):
-    """The new client's page, with the "invitation sent" message."""
+    """The add-client page again, with the "invitation sent" message and the invitation waiting."""
     page.get_by_label("Name").fill("Gina Newclient")
     page.get_by_label("Email").fill("gina@example.com")
     page.get_by_label("Time zone").select_option("Europe/Berlin")
     _submit("Add and invite")(page)
-    page.get_by_role("heading", level=1, name="Gina Newclient").wait_for()
+    page.get_by_role("status").get_by_text("Invitation sent to Gina Newclient").wait_for()
+    page.get_by_role("heading", level=2, name="Waiting for an answer").wait_for()
+
+
+INVITEE_EMAIL = "ivan.invitee@example.com"
+
+
+def _invitation(therapist, user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from practices.models import CareInvitation
+
+    invitation = CareInvitation.objects.create(
+        practice=therapist.memberships.get().practice, therapist=therapist, user=user, email=user.email,
+        name=user.name, timezone="Europe/Berlin", expires_at=timezone.now() + timedelta(days=14),
+    )  # fmt: skip
+    return reverse("practices:care_invitation", args=[invitation.code])
+
+
+def _invitation_to_a_newcomer(w):
+    """An invitation to someone in nobody's care: the page with Accept and Decline."""
+    from conftest import make_user
+
+    return _invitation(w["therapist"], make_user(INVITEE_EMAIL, "Ivan Invitee"))
+
+
+def _invitee_signs_in(page):
+    """The emailed link opened signed out: the sign-in page, then back to the invitation."""
+    page.get_by_label("Email").fill(INVITEE_EMAIL)
+    page.get_by_label(re.compile(r"^Password")).fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile(r"^sign in$", re.I)).click()
+    page.get_by_role("button", name="Accept", exact=True).wait_for()
+    _fits_a_narrow_phone(page)
+
+
+def _invitation_to_client_a(w):
+    """client_a, in practice A's care already, invited by a colleague: the page says so."""
+    from practices.models import Membership
+
+    colleague = Membership.objects.exclude(user=w["therapist"]).get(practice=w["client"].practice).user
+    return _invitation(colleague, w["client"].user)
 
 
 def _code_requested(page):
@@ -215,6 +259,18 @@ def _progress_opened(page):
     for summary in page.locator("main details summary").all():
         summary.click()
     _fits_a_narrow_phone(page)
+
+
+def _their_therapist_opened_an_entry(page):
+    """The access history with a row in its table: the therapist's read of an entry."""
+    from audit.models import AuditAction
+    from audit.record import record
+    from practices.models import Client
+
+    client = Client.objects.select_related("therapist").get(user__email="dana@example.com")
+    record(actor=client.therapist, action=AuditAction.READ, object_type="Entry", client=client, actor_role="owner")
+    page.reload()
+    page.get_by_role("table").wait_for()
 
 
 def _home_rules_opened(page):
@@ -276,8 +332,10 @@ SCREENS = {
     ),
     "anon-pause-reminders": Screen("anonymous", _pause_path),
     "anon-pause-reminders-done": Screen("anonymous", _pause_path, then=_submit("Pause reminders for this practice")),
+    "anon-care-invitation-then-signed-in": Screen("anonymous", _invitation_to_a_newcomer, then=_invitee_signs_in),
     # Client, on a phone.
     "client-today": Screen("client", _fixed("homework:client_home")),
+    "client-care-invitation-in-care": Screen("client", _invitation_to_client_a, then=_fits_a_narrow_phone),
     "client-assignment": Screen("client", lambda w: reverse("homework:client_assignment", args=[w["assignment"].code])),
     "client-log-entry": Screen("client", lambda w: reverse("homework:entry_new", args=[w["assignment"].code])),
     "client-log-entry-errors": Screen(
@@ -310,6 +368,9 @@ SCREENS = {
     "client-topics-errors": Screen("client", _fixed("insights:topics"), then=_topic_refused),
     "client-progress": Screen("client", _fixed("insights:progress"), then=_fits_a_narrow_phone),
     "client-progress-tables": Screen("client", _fixed("insights:progress"), then=_progress_opened),
+    "client-access-history": Screen(
+        "client", _fixed("practices:access_history"), then=_their_therapist_opened_an_entry
+    ),
     # Therapist, on a desktop.
     "therapist-client-list": Screen("therapist", _fixed("homework:client_list")),
     "therapist-client-detail": Screen(
@@ -345,6 +406,7 @@ SCREENS = {
         "therapist", _fixed("notifications:notice_settings"), then=_bad_notice_settings
     ),
     "therapist-failed-deliveries": Screen("therapist", _fixed("notifications:failed_deliveries")),
+    "therapist-audit-search": Screen("therapist", _fixed("practices:audit_search")),
     "therapist-brief": Screen("therapist", lambda w: reverse("insights:brief", args=[w["appointment"].code])),
     "therapist-brief-narrow": Screen(
         "therapist", lambda w: reverse("insights:brief", args=[w["appointment"].code]), then=_brief_opened
@@ -381,6 +443,7 @@ def sign_in_through_the_form(page, base, user):
     with page.expect_navigation():
         page.get_by_role("button", name=re.compile(r"^sign in$", re.I)).click()
     assert reverse("account_login") not in page.url, f"signing in as {user.email} failed: still on {page.url}"
+    pass_second_step(page, base, user)
 
 
 def axe_report(violations):

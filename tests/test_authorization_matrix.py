@@ -42,6 +42,10 @@ from conftest import SENTINEL
 from tests.conftest import CLIENT_A_EMAIL, CLIENT_A_NAME, LEAK_MARKERS, ROLES, snapshot
 
 CLIENT_B_NAME = "Eve Client"  # client_b's name, on B's own pages
+# therapist_a's invitation into A's care sent to client_b's address (objs.care_invitation): only
+# its invitee sees who invites them, and only therapist_a sees the address in their pending list.
+INVITATION_TEXT = "Alice Therapist at Practice A invites you"
+INVITED_EMAIL = "eve@example.com"
 
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
 THERAPISTS = frozenset({"therapist_a", "colleague_a", "therapist_b"})
@@ -108,13 +112,43 @@ def _fixed(name, *args):
     return lambda objs: reverse(name, args=list(args))
 
 
+AUDIT_MARKER = "matrixmarker"  # the object code of therapist_a's read that the audit pages show
+
+
+def _after_a_read(name):
+    """reverse(name), once a read by therapist_a of client_a's entry is in the audit trail (the
+    fixtures write none): the audit pages then have a row of A's to show, or to keep from others."""
+
+    def build(objs):
+        from audit.models import AuditAction
+        from audit.record import record
+
+        record(
+            actor=objs.therapist,
+            action=AuditAction.READ,
+            object_type="Entry",
+            object_code=AUDIT_MARKER,
+            client=objs.client,
+            actor_role="owner",
+        )
+        return reverse(name)
+
+    build.__name__ = f"url_{name}"
+    return build
+
+
 PUBLIC = {
     "healthz": Public(_fixed("healthz"), "load balancers and monitors probe it without signing in"),
     "crisis": Public(_fixed("crisis"), "crisis resources must be one tap away, signed in or not"),
     "accounts:sign_in_link": Public(
         _fixed("accounts:sign_in_link", "not-a-real-token-0000000000000000000000000"),
-        "the single-use emailed token is itself the credential; GET shows a button, only POST uses it",
+        "the single-use emailed token is itself the credential; GET moves it into the session and on to /welcome/",
         status=404,  # the dummy token is unknown: its page says so
+    ),
+    "accounts:sign_in_link_open": Public(
+        _fixed("accounts:sign_in_link_open"),
+        "the token-less page an opened link moves to: a button, only its POST uses the link in the session",
+        status=404,  # no link was opened in this session: the invalid-link page
     ),
     # The API's description is no secret (the code is open source) and holds no one's data; client
     # developers and schema tools (schemathesis, generators) read it before they have a session.
@@ -168,6 +202,17 @@ ALLAUTH = {
     "mfa_view_recovery_codes": Allauth(_fixed("mfa_view_recovery_codes"), "sign_in"),
     "mfa_generate_recovery_codes": Allauth(_fixed("mfa_generate_recovery_codes"), "sign_in"),
     "mfa_download_recovery_codes": Allauth(_fixed("mfa_download_recovery_codes"), "sign_in"),
+    # Passkeys (WebAuthn). The key pages take allauth's integer id and only ever find the
+    # signed-in person's own keys (tests/test_sign_in_rules.py tries another person's).
+    "mfa_list_webauthn": Allauth(_fixed("mfa_list_webauthn"), "sign_in"),
+    "mfa_add_webauthn": Allauth(_fixed("mfa_add_webauthn"), "sign_in"),
+    "mfa_reauthenticate_webauthn": Allauth(_fixed("mfa_reauthenticate_webauthn"), "sign_in"),
+    "mfa_remove_webauthn": Allauth(_fixed("mfa_remove_webauthn", 1), "sign_in"),
+    "mfa_edit_webauthn": Allauth(_fixed("mfa_edit_webauthn", 1), "sign_in"),
+    # GET sends back to the sign-in page, where the passkey button posts here.
+    "mfa_login_webauthn": Allauth(_fixed("mfa_login_webauthn"), "sign_in"),
+    # Each person's signed-in browsers, to end the others.
+    "usersessions_list": Allauth(_fixed("usersessions_list"), "sign_in"),
 }
 
 MATRIX = {
@@ -191,6 +236,15 @@ MATRIX = {
         owners=frozenset({"therapist_a"}),
         others=frozenset({"therapist_b"}),  # owner of B: B's failures only
         shows=CLIENT_A_EMAIL,
+    ),
+    # The owner's search of the audit trail: rows of their practice's people and clients only.
+    "practices:audit_search": Route(
+        _after_a_read("practices:audit_search"),
+        owners=frozenset({"therapist_a"}),
+        others=frozenset({"therapist_b"}),  # owner of B: B's rows only
+        shows=AUDIT_MARKER,
+        private=(AUDIT_MARKER, "Carol Colleague", "Alice Therapist"),
+        theirs={"therapist_b": CLIENT_B_NAME},  # B's own client, in the client choices
     ),
     # --- Therapist pages: notices of their own clients, and when they hear of them ---
     "notifications:notices": Route(
@@ -232,7 +286,10 @@ MATRIX = {
     "practices:client_add": Route(
         _fixed("practices:client_add"),
         owners=frozenset({"therapist_a"}),
-        others=frozenset({"colleague_a", "therapist_b"}),
+        others=frozenset({"colleague_a", "therapist_b"}),  # their own pending invitations only
+        shows=INVITED_EMAIL,  # therapist_a's invitation waiting for an answer
+        private=(INVITED_EMAIL,),
+        valid_post=lambda objs: {"name": "Nina Newclient", "email": "nina.client@example.com", "timezone": "UTC"},
     ),
     "homework:client_detail": Route(
         _r("homework:client_detail", "client"), owners=frozenset({"therapist_a"}), shows=SENTINEL
@@ -321,6 +378,14 @@ MATRIX = {
         get=405,  # POST only: the form sits on the entry page while the flag is unseen
         valid_post=lambda objs: {"risk_note": "Called; safety plan reviewed"},
     ),
+    # --- The invitee's answer to an invitation into care (no role gate: they may be nobody's client) ---
+    "practices:care_invitation": Route(
+        _r("practices:care_invitation", "care_invitation"),
+        owners=frozenset({"client_b"}),  # its invitee; in B's care, so the page says why they cannot accept
+        shows=INVITATION_TEXT,
+        private=(INVITATION_TEXT,),
+        valid_post=lambda objs: {"decline": "1"},
+    ),
     # --- Client pages ---
     "homework:client_home": Route(
         _fixed("homework:client_home"),
@@ -393,6 +458,15 @@ MATRIX = {
         others=frozenset({"client_b"}),  # their own progress
         shows=SENTINEL,  # the titles of the client's practices
         theirs={"client_b": "B&#x27;s homework"},
+    ),
+    # --- Client pages: who opened their record (therapist_a's read of A's entry, for client_a) ---
+    "practices:access_history": Route(
+        _after_a_read("practices:access_history"),
+        owners=frozenset({"client_a"}),
+        others=frozenset({"client_b"}),  # their own history: nobody's yet
+        shows="Alice Therapist",
+        private=("Alice Therapist",),
+        theirs={"client_b": "Nobody else has opened your record yet."},
     ),
 }
 
@@ -536,6 +610,7 @@ def test_public_urls_are_only_what_needs_to_be_public():
         "healthz",
         "crisis",
         "accounts:sign_in_link",
+        "accounts:sign_in_link_open",
         "api:openapi-json",
         "api:openapi-view",
         "api:api-root",
@@ -761,7 +836,16 @@ MISSING = "zzzzzzzzzzzz"
 def _codes(objs):
     return [
         obj.code
-        for obj in (objs.client, objs.goal, objs.appointment, objs.assignment, objs.entry, objs.template, objs.topic)
+        for obj in (
+            objs.client,
+            objs.goal,
+            objs.appointment,
+            objs.assignment,
+            objs.entry,
+            objs.template,
+            objs.topic,
+            objs.care_invitation,
+        )
         if obj is not None
     ] + [objs.builtin_template.code]
 

@@ -1,7 +1,8 @@
 """The whole loop in a real browser (Debian's Chromium through Playwright):
 
-therapist signs in -> adds a client -> assigns a thought record -> the client opens the emailed
-link on a phone-sized screen -> logs a practice -> the therapist sees it.
+therapist signs in -> invites a client -> the client opens the emailed invitation on a phone-sized
+screen, signs in with an emailed code and accepts -> the therapist assigns a thought record -> the
+client logs a practice -> the therapist sees it.
 """
 
 import re
@@ -12,6 +13,7 @@ from django.core import mail
 from django.urls import reverse
 
 from conftest import PASSWORD
+from tests.conftest import pass_second_step
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,15 +52,19 @@ def assert_no_horizontal_scroll(page):
     assert width <= PHONE["width"], f"{page.url} scrolls sideways at {PHONE['width']} px: {width} px wide"
 
 
-def welcome_path_for(email):
-    """The /welcome/<token>/ path of the newest invitation sent to `email` (locmem outbox, shared
-    with the live server's thread)."""
+def newest_in_outbox(email, pattern, what):
+    """The first group of `pattern` in the newest email to `email` that has it (locmem outbox,
+    shared with the live server's thread)."""
     for message in reversed(mail.outbox):
         if email in message.to:
-            match = re.search(r"https?://\S+?(/welcome/[^/\s]+/)", message.body)
+            match = re.search(pattern, message.body)
             if match:
                 return match.group(1)
-    raise AssertionError(f"no invitation with a sign-in link to {email}; outbox: {[m.to for m in mail.outbox]}")
+    raise AssertionError(f"no {what} to {email}; outbox: {[m.to for m in mail.outbox]}")
+
+
+def invitation_path_for(email):
+    return newest_in_outbox(email, r"https?://\S+?(/invitations/[^/\s]+/)", "invitation into care")
 
 
 def sign_in_through_the_form(page, base, user):
@@ -73,6 +79,8 @@ def sign_in_through_the_form(page, base, user):
         f"the sign-in POST was refused (403) with Origin: {origin!r}; see "
         "test_a_form_post_from_the_browser_passes_django_csrf_origin_check"
     )
+    page.wait_for_load_state()
+    pass_second_step(page, base, user)
 
 
 def test_a_form_post_from_the_browser_passes_django_csrf_origin_check(live_server, page, therapist_a):
@@ -92,6 +100,8 @@ def test_a_form_post_from_the_browser_passes_django_csrf_origin_check(live_serve
         f"the sign-in POST was refused by CSRF (Origin sent: {origins}); the page's referrer policy "
         "(Referrer-Policy header and <meta name=referrer>) must not be no-referrer, e.g. same-origin"
     )
+    page.wait_for_load_state()
+    pass_second_step(page, base, therapist_a)
     page.wait_for_url(base + reverse("insights:home"))
     assert origins and origins[0] == base
 
@@ -106,12 +116,36 @@ def test_the_homework_loop_from_assigning_to_reviewing(
     sign_in_through_the_form(page, base, therapist_a)
     page.wait_for_url(base + reverse("insights:home"))
 
-    # --- Adds a client. ---
+    # --- Invites a client (they join the caseload once they accept). ---
     page.goto(base + reverse("practices:client_add"))
     page.get_by_label("Name").fill(NEW_CLIENT["name"])
     page.get_by_label("Email").fill(NEW_CLIENT["email"])
     page.get_by_label("Time zone").select_option(NEW_CLIENT["timezone"])
     page.get_by_role("button", name="Add and invite").click()
+    page.get_by_role("status").get_by_text(f"Invitation sent to {NEW_CLIENT['name']}").wait_for()
+    shots(page, "01-therapist-client-invited")
+
+    # --- The client opens the emailed invitation on a phone, signs in with a code, accepts. ---
+    phone_context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
+    phone = phone_context.new_page()
+    phone.set_default_timeout(10_000)
+    phone.goto(base + invitation_path_for(NEW_CLIENT["email"]))
+    phone.get_by_role("link", name="Email me a sign-in code").click()
+    phone.get_by_label(re.compile("Email")).fill(NEW_CLIENT["email"])
+    with phone.expect_navigation():
+        phone.locator("main").get_by_role("button").last.click()
+    code = newest_in_outbox(NEW_CLIENT["email"], r"\b([A-Z0-9]{4}-[A-Z0-9]{4})\b", "sign-in code")
+    phone.get_by_label(re.compile("Code")).fill(code)
+    with phone.expect_navigation():
+        phone.locator("main").get_by_role("button").first.click()
+    phone.get_by_role("heading", level=1, name=re.compile("^An invitation from")).wait_for()
+    assert_no_horizontal_scroll(phone)
+    phone.get_by_role("button", name="Accept", exact=True).click()
+    phone.wait_for_url(base + reverse("homework:client_home"))
+
+    # --- The therapist finds them in the client list. ---
+    page.goto(base + reverse("homework:client_list"))
+    page.get_by_role("link", name=NEW_CLIENT["name"]).first.click()
     page.get_by_role("heading", level=1, name=NEW_CLIENT["name"]).wait_for()
     client_page = page.url
     shots(page, "01-therapist-client-added")
@@ -132,16 +166,10 @@ def test_the_homework_loop_from_assigning_to_reviewing(
     page.wait_for_url(re.compile(r"/assignments/[^/]+/$"))
     shots(page, "03-therapist-assigned")
 
-    # --- The client opens the emailed link on a phone. ---
-    welcome = welcome_path_for(NEW_CLIENT["email"])
-    phone_context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
+    # --- The client, signed in on the phone, opens today's page. ---
     try:
-        phone = phone_context.new_page()
-        phone.set_default_timeout(10_000)
-        phone.goto(base + welcome)
+        phone.goto(base + reverse("homework:client_home"))
         assert_no_horizontal_scroll(phone)
-        phone.get_by_role("button", name="Continue to Between").click()
-        phone.wait_for_url(base + reverse("homework:client_home"))
         phone.get_by_role("heading", level=1, name=re.compile("^Today")).wait_for()
         assert_no_horizontal_scroll(phone)
         shots(phone, "04-client-home")

@@ -152,6 +152,58 @@ def test_pages_carry_the_security_headers(name, fetch):
     # (see test_browser_loop); "same-origin" keeps the Origin and sends nothing cross-origin.
     assert response["Referrer-Policy"] in ("no-referrer", "same-origin")
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert _permissions(response) == PERMISSIONS
+    assert len(response["X-Request-ID"]) == 32
+
+
+# Every powerful feature off, for us and anything embedded; passkeys (WebAuthn) on for our origin.
+DENIED_FEATURES = (
+    "camera",
+    "microphone",
+    "geolocation",
+    "payment",
+    "usb",
+    "serial",
+    "bluetooth",
+    "hid",
+    "magnetometer",
+    "gyroscope",
+    "accelerometer",
+    "midi",
+    "display-capture",
+    "screen-wake-lock",
+    "xr-spatial-tracking",
+    "browsing-topics",
+    "interest-cohort",
+)
+PERMISSIONS = {
+    **{feature: "()" for feature in DENIED_FEATURES},
+    "publickey-credentials-create": "(self)",
+    "publickey-credentials-get": "(self)",
+}
+
+
+def _permissions(response):
+    """The Permissions-Policy as {feature: allowlist}."""
+    header = response.get("Permissions-Policy")
+    assert header, "no Permissions-Policy header"
+    pairs = [part.strip().split("=", 1) for part in header.split(",")]
+    policy = dict(pairs)
+    assert len(policy) == len(pairs), f"a feature is named twice: {header}"
+    return policy
+
+
+def test_the_permissions_policy_is_sent_on_answers_that_are_not_pages(client, db):
+    """Redirects, 404s, JSON and static files carry it too (T-HD-1)."""
+    responses = {
+        "healthz": client.get("/healthz"),
+        "redirect to sign in": client.get(reverse("homework:client_home")),
+        "not found": client.get("/no-such-page/"),
+        "API schema": client.get("/api/v1/openapi.json"),
+        "static file": client.get("/static/css/between.css"),
+    }
+    for name, response in responses.items():
+        assert _permissions(response) == PERMISSIONS, name
 
 
 @pytest.mark.parametrize("name", ["client home", "client assignment", "therapist client page"])
@@ -227,3 +279,4 @@ def test_every_page_with_client_data_is_never_stored_and_carries_the_headers(key
     assert _csp(response).get("default-src") == ["'none'"]
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert _permissions(response) == PERMISSIONS

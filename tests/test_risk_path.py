@@ -22,7 +22,7 @@ NOTE = "Called her at 16:00; safety plan reviewed together"
 
 def signed_in(user):
     browser = Browser()
-    browser.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
+    browser.force_login(user, backend="practices.backends.RoleAwareBackend")
     return browser
 
 

@@ -1,10 +1,12 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from accounts.second_factor import current_totp_code
 from conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -15,8 +17,12 @@ def test_a_client_signs_in_with_email_and_password_and_lands_on_today(client, cl
     assert response.redirect_chain[-1][0] == reverse("homework:client_home")
 
 
-def test_a_therapist_lands_on_their_home(client, therapist_a):
+def test_a_therapist_passes_the_second_step_and_lands_on_their_home(client, therapist_a):
     response = client.post(reverse("account_login"), {"login": therapist_a.email, "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("mfa_authenticate")
+    assert "_auth_user_id" not in client.session, "the password alone signed a therapist in"
+    code = current_totp_code(therapist_a.totp_secret)
+    response = client.post(reverse("mfa_authenticate"), {"code": code}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("insights:home")
 
 
@@ -68,6 +74,43 @@ def test_signing_out_ends_the_session(sign_in, client_a):
     web.post(reverse("account_logout"))
     response = web.get(reverse("homework:client_home"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+
+
+def test_signing_out_clears_the_browsers_copy_and_refuses_the_old_cookie(sign_in, client_a):
+    """T-SE-3: the sign-out response tells the browser to drop its cache and storage, and the
+    session cookie it had (kept by a copy of the browser profile, say) no longer works."""
+    web = sign_in(client_a.user)
+    assert web.get(reverse("homework:client_home")).status_code == 200
+    old_cookie = web.cookies[settings.SESSION_COOKIE_NAME].value
+    response = web.post(reverse("account_logout"))
+    assert response.status_code == 302
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
+    assert web.get(reverse("homework:client_home")).status_code == 302
+    replay = Client()
+    replay.cookies[settings.SESSION_COOKIE_NAME] = old_cookie
+    response = replay.get(reverse("homework:client_home"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+
+
+def test_only_the_sign_out_response_clears_site_data(sign_in, client_a):
+    web = sign_in(client_a.user)
+    assert "Clear-Site-Data" not in web.get(reverse("homework:client_home"))
+    assert "Clear-Site-Data" not in web.get(reverse("account_logout"))  # the "Sign out?" question
+    assert "Clear-Site-Data" not in Client().get(reverse("account_login"))
+
+
+def test_a_password_reset_link_moves_its_key_out_of_the_url(client, client_a):
+    """allauth exchanges the emailed key for the session, as our sign-in links do: the form lives
+    at a key-less "set-password" URL."""
+    client.post(reverse("account_reset_password"), {"email": client_a.user.email})
+    (message,) = mail.outbox
+    path = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", message.body).group(1)
+    key = path.rstrip("/").rsplit("/", 1)[1].split("-", 1)[1]
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"].endswith("-set-password/") and key not in response["Location"]
+    page = client.get(response["Location"])
+    assert "password1" in page.content.decode() and key not in page.content.decode()
 
 
 def test_a_password_reset_link_expires_after_an_hour(client, client_a, time_machine):

@@ -6,13 +6,12 @@ from types import SimpleNamespace
 import pytest
 from django.test import Client
 
-from conftest import SENTINEL, make_assignment, make_entry
+from conftest import BACKEND, SENTINEL, confirmed_just_now, make_assignment, make_entry
 from tests.conftest import browser_type_launch_args  # noqa: F401  Debian's Chromium, for test_docs_browser
 
 CLIENT_A_NAME = "Dana Client"
 CLIENT_A_EMAIL = "dana@example.com"
 LEAK_MARKERS = (SENTINEL, CLIENT_A_NAME, CLIENT_A_EMAIL)
-BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 
 
 def assert_nothing_of_as(response):
@@ -76,7 +75,9 @@ def api_as(request, db):
         http = Client(enforce_csrf_checks=enforce_csrf_checks)
         if role != "anonymous":
             person = request.getfixturevalue(role)
-            http.force_login(getattr(person, "user", person), backend=BACKEND)
+            user = getattr(person, "user", person)
+            http.force_login(user, backend=BACKEND)
+            confirmed_just_now(http, user)
         return http
 
     return _as

@@ -43,3 +43,46 @@ def test_events_cannot_be_changed_or_deleted(sign_in, therapist_a, entry_a):
     with pytest.raises(PermissionError):
         event.delete()
     assert AuditEvent.objects.filter(pk=event.pk, action="read").exists()
+
+
+def test_every_row_names_actor_role_action_object_and_an_aware_utc_time(sign_in, therapist_a, client_a, entry_a):
+    """T-LG-3 over the rows a mix of pages writes: reads, lists, a write of each side, refusals."""
+    http = sign_in(therapist_a)
+    http.get(reverse("homework:client_list"))
+    http.get(reverse("homework:client_detail", args=[client_a.code]))
+    http.post(reverse("homework:entry_detail", args=[entry_a.code]), {"body": "A reply"})
+    http.get(reverse("homework:client_home"))  # refused: not a client
+    http.get(reverse("homework:entry_detail", args=["zzzzzzzzzzzz"]))  # refused: no such entry
+    mine = sign_in(client_a.user)
+    mine.get(reverse("homework:client_home"))
+    mine.get(reverse("homework:client_history"))
+    mine.post(reverse("homework:client_entry", args=[entry_a.code]), {"body": "A comment"})
+    mine.get(reverse("homework:client_list"))  # refused: not a therapist
+    rows = list(AuditEvent.objects.all())
+    assert {row.action for row in rows} >= {"sign_in", "read", "list", "create", "denied"}
+    for row in rows:
+        where = f"{row.action} {row.object_type} {row.detail}"
+        assert row.actor_id is not None and row.actor_label, where
+        assert row.actor_role in {"owner", "client"}, where
+        assert row.action and row.object_type and row.outcome, where
+        assert row.at.tzinfo is not None and row.at.utcoffset().total_seconds() == 0, where
+        if row.action != "sign_in":  # force_login signs in outside any request
+            assert row.ip == "127.0.0.1" and len(row.request_id) == 32, where
+
+
+def test_an_export_is_its_own_row_once_per_request(therapist_a, client_a, entry_a):
+    from audit.door import export_recorded
+
+    class Request:  # outside the middleware: dedupes on the request object
+        META = {"REMOTE_ADDR": "127.0.0.1"}
+
+    request = Request()
+    for _ in range(2):
+        export_recorded(user=therapist_a, obj=entry_a, client=client_a, request=request, actor_role="owner")
+    (row,) = AuditEvent.objects.filter(action="export")
+    assert (row.object_type, row.object_code, row.client_code, row.ip) == (
+        "Entry",
+        entry_a.code,
+        client_a.code,
+        "127.0.0.1",
+    )

@@ -23,6 +23,7 @@ def _context(kind, objs):
         },
         MessageKind.NEEDS_ATTENTION: {"client": objs["client"].code},
         MessageKind.MORNING_BRIEF: {"date": objs["assignment"].starts_on.isoformat()},
+        MessageKind.CARE_INVITATION: {"invitation": objs["invitation"].code},
     }[kind]
 
 
@@ -30,8 +31,27 @@ TO_THERAPIST = {MessageKind.THERAPIST_INVITATION, MessageKind.NEEDS_ATTENTION, M
 
 
 @pytest.fixture
-def every_email(practice_a, therapist_a, client_a, goal_a, assignment_a, entry_a):
-    objs = {"practice": practice_a, "client": client_a, "assignment": assignment_a}
+def invitation_a(practice_a, therapist_a, client_a):
+    """An invitation into therapist_a's care whose typed name carries the sentinel (what a
+    therapist types stays off the email too)."""
+    from datetime import timedelta
+
+    from practices.models import CareInvitation
+
+    return CareInvitation.objects.create(
+        practice=practice_a,
+        therapist=therapist_a,
+        user=client_a.user,
+        email=client_a.user.email,
+        name=f"Typed {SENTINEL}",
+        timezone="Europe/Berlin",
+        expires_at=client_a.created_at + timedelta(days=14),
+    )
+
+
+@pytest.fixture
+def every_email(practice_a, therapist_a, client_a, goal_a, assignment_a, entry_a, invitation_a):
+    objs = {"practice": practice_a, "client": client_a, "assignment": assignment_a, "invitation": invitation_a}
     messages = [
         Message.objects.create(
             idempotency_key=f"{kind}:test",
@@ -55,9 +75,7 @@ def test_no_email_carries_clinical_text_in_subject_body_or_headers(every_email, 
         assert rendered.strip(), message.kind
         for text in clinical:
             assert text not in rendered, f"{message.kind} email shows {text!r}"
-        assert (
-            "/my/" in email.body or "/welcome/" in email.body or "/clients/" in email.body or "/notices/" in email.body
-        )
+        assert any(path in email.body for path in ("/my/", "/welcome/", "/clients/", "/notices/", "/invitations/"))
 
 
 def test_links_in_emails_carry_codes_and_tokens_only(every_email, client_a):
@@ -67,3 +85,12 @@ def test_links_in_emails_carry_codes_and_tokens_only(every_email, client_a):
             if "://" in line:
                 assert client_a.name.split()[0] not in line.split("://", 1)[1]
                 assert "@" not in line, "no email address in a link"
+
+
+def test_an_invitation_into_care_names_the_therapist_and_links_to_its_page(every_email, invitation_a, therapist_a):
+    messages, emails = every_email
+    email = next(e for m, e in zip(messages, emails, strict=True) if m.kind == MessageKind.CARE_INVITATION)
+    assert f"{therapist_a.name} invites you to do homework with them in Between" in email.body
+    assert f"/invitations/{invitation_a.code}/" in email.body
+    assert "/welcome/" not in email.body, "no sign-in token: the page needs the invitee signed in"
+    assert "Practice A" not in email.body + email.subject, "invitation emails name no practice"

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from notifications.models import Message, MessageKind
-from practices.models import Appointment, Client
+from practices.models import Appointment, CareInvitation, Client
 from practices.tests.helpers import assert_not_found, assert_redirects_to_sign_in
 
 URL = reverse("practices:client_add")
@@ -29,42 +29,53 @@ def test_it_defaults_the_time_zone_to_the_newest_clients(sign_in, therapist_a, c
     assert '<option value="Europe/Berlin" selected>' in body
 
 
-def test_it_creates_user_client_and_invitation(sign_in, therapist_a, practice_a):
+def test_it_creates_the_account_and_an_invitation_but_no_client_yet(sign_in, therapist_a, practice_a):
+    """A new address gets its account now (so it can sign in) and joins the caseload only once it
+    accepts, exactly like an address that already has an account (test_care_invitations.py)."""
     response = sign_in(therapist_a).post(URL, form())
-    client = Client.objects.get(user__email="frank@example.com")
     assert response.status_code == 302
-    assert response["Location"] == reverse("homework:client_detail", args=[client.code])
-    assert client.therapist == therapist_a
-    assert client.practice == practice_a
-    assert client.timezone == "Europe/Berlin"
-    assert client.user.name == "Frank New"
-    assert not client.user.has_usable_password()
-    assert EmailAddress.objects.filter(user=client.user, email="frank@example.com").exists()
-    message = Message.objects.get(recipient=client.user)
-    assert message.kind == MessageKind.CLIENT_INVITATION
-    assert message.context == {"client": client.code}
-    assert not Appointment.objects.filter(client=client).exists()
+    assert response["Location"] == URL
+    user = User.objects.get(email="frank@example.com")
+    assert user.name == "Frank New"
+    assert not user.has_usable_password()
+    assert EmailAddress.objects.filter(user=user, email="frank@example.com").exists()
+    assert not Client.objects.filter(user=user).exists()
+    invitation = CareInvitation.objects.get()
+    assert (invitation.therapist, invitation.practice, invitation.user) == (therapist_a, practice_a, user)
+    assert (invitation.email, invitation.name, invitation.timezone) == (
+        "frank@example.com",
+        "Frank New",
+        "Europe/Berlin",
+    )
+    assert invitation.next_appointment is None
+    message = Message.objects.get(recipient=user)
+    assert message.kind == MessageKind.CARE_INVITATION
+    assert message.context == {"invitation": invitation.code}
 
 
-def test_it_books_the_next_appointment_in_the_clients_time_zone(sign_in, therapist_a):
+def test_it_keeps_the_next_appointment_in_the_clients_time_zone_for_the_acceptance(sign_in, therapist_a):
     sign_in(therapist_a).post(URL, form(timezone="America/New_York", next_appointment="2031-07-01T09:30"))
-    appointment = Appointment.objects.get(client__user__email="frank@example.com")
-    assert appointment.starts_at.isoformat() == "2031-07-01T13:30:00+00:00"
+    assert CareInvitation.objects.get().next_appointment.isoformat() == "2031-07-01T13:30:00+00:00"
+    assert not Appointment.objects.exists()
 
 
-def test_it_confirms_with_a_message(sign_in, therapist_a):
+def test_it_confirms_with_a_message_and_lists_the_invitation_as_waiting(sign_in, therapist_a):
     response = sign_in(therapist_a).post(URL, form(), follow=True)
-    assert "Frank New was added" in response.content.decode()
+    body = response.content.decode()
+    assert "Invitation sent to Frank New (frank@example.com)" in body
+    assert "Waiting for an answer" in body
+    assert "invited on" in body
 
 
-def test_it_rejects_a_duplicate_email_and_keeps_what_was_typed(sign_in, therapist_a, client_a):
+def test_it_refuses_an_address_already_in_the_practice_and_keeps_what_was_typed(sign_in, therapist_a, client_a):
     response = sign_in(therapist_a).post(URL, form(name="Typed Name", email="DANA@example.com"))
     assert response.status_code == 200
     body = response.content.decode()
-    assert "already uses this email address" in body
+    assert "already in your practice&#x27;s list" in body
     assert 'value="Typed Name"' in body
     assert User.objects.filter(email__iexact="dana@example.com").count() == 1
     assert Client.objects.count() == 1
+    assert not CareInvitation.objects.exists()
     assert not Message.objects.exists()
 
 
@@ -79,6 +90,8 @@ def test_it_rejects_an_unknown_time_zone(sign_in, therapist_a):
     response = sign_in(therapist_a).post(URL, form(timezone="Mars/Olympus"))
     assert response.status_code == 200
     assert not Client.objects.exists()
+    assert not CareInvitation.objects.exists()
+    assert not User.objects.filter(email="frank@example.com").exists()
 
 
 def test_a_failed_invitation_leaves_nothing_behind(sign_in, therapist_a, monkeypatch):
@@ -93,12 +106,14 @@ def test_a_failed_invitation_leaves_nothing_behind(sign_in, therapist_a, monkeyp
     response = browser.post(URL, form(next_appointment="2031-07-01T09:30"))
     assert response.status_code == 500
     assert not User.objects.filter(email="frank@example.com").exists()
+    assert not CareInvitation.objects.exists()
     assert not Appointment.objects.exists()
 
 
 def test_it_is_not_for_clients(sign_in, client_a):
     assert_not_found(sign_in(client_a.user).post(URL, form()))
     assert not User.objects.filter(email="frank@example.com").exists()
+    assert not CareInvitation.objects.exists()
 
 
 def test_it_sends_anonymous_people_to_sign_in(client, db):

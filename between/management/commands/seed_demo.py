@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.second_factor import enrol_totp, unused_recovery_code
 from homework.assigning import assignment_create, assignment_review
 from homework.models import Assignment, AssignmentReview, Entry, Outcome, TemplateVersion
 from homework.recording import comment_add, entry_record, risk_mark_seen, self_rating_record
@@ -37,6 +38,7 @@ from practices.team import practice_create, therapist_invite
 PRACTICE = "Riverside Practice (demo)"
 OWNER = ("maya@example.org", "Maya Reyes")
 COLLEAGUE = ("sam@example.org", "Sam Okafor")
+STAFF = {OWNER[0], COLLEAGUE[0]}
 CLIENTS = [
     ("jordan@example.org", "Jordan Lee", "Europe/London"),
     ("alex@example.org", "Alex Novak", "Europe/Berlin"),
@@ -387,3 +389,9 @@ class Command(BaseCommand):
             user.password = hashed
             user.save(update_fields=["password"])
             self.stdout.write(f"  {email:<22} {password}   ({role})")
+            if email in STAFF:
+                # Staff must pass a second step; a recovery code works once, and each run prints
+                # an unused one. The authenticator-app secret lets a newcomer add the demo to an app.
+                secret = enrol_totp(user)
+                self.stdout.write(f"  {'':<22} second step: recovery code {unused_recovery_code(user)}")
+                self.stdout.write(f"  {'':<22} (or add the key {secret} to an authenticator app)")
