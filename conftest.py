@@ -39,6 +39,15 @@ def huey_immediate():
     HUEY.immediate = False
 
 
+def audit_lock_queries():
+    """Query ceilings add this: on PostgreSQL appending to the audit chain first takes an advisory
+    lock (one more statement per request that audits anything, audit/record.py); SQLite's write
+    lock comes with its IMMEDIATE transaction."""
+    from django.db import connection
+
+    return 1 if connection.vendor == "postgresql" else 0
+
+
 def make_user(email, name, password=PASSWORD):
     from allauth.account.models import EmailAddress
 

@@ -38,6 +38,10 @@ PERMISSIONS_POLICY = ", ".join(
 # so the back button and a shared computer show nothing (T-SE-3). The session cookie itself is
 # deleted by the sign-out response.
 CLEAR_SITE_DATA = '"cache", "storage"'
+# A session that ran out (between/sign_in.py) clears the cache, so the back button shows nothing,
+# but keeps storage: what the person was typing must survive until they sign in again.
+CLEAR_SITE_DATA_TIMED_OUT = '"cache"'
+TIMED_OUT = "between_session_timed_out"
 _SIGNED_OUT = "_between_signed_out"
 
 
@@ -79,7 +83,9 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         if getattr(request, _SIGNED_OUT, False):
-            response["Clear-Site-Data"] = CLEAR_SITE_DATA
+            response["Clear-Site-Data"] = (
+                CLEAR_SITE_DATA_TIMED_OUT if getattr(request, TIMED_OUT, False) else CLEAR_SITE_DATA
+            )
         return response
 
 

@@ -21,6 +21,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from between.security import TIMED_OUT
 from lib import crypto
 from practices.backends import has_second_factor, is_staff_member
 
@@ -109,6 +110,7 @@ class SessionLimitsMiddleware:
         idle = now - seen_at > idle_limit(request.user)
         if idle or now - signed_in_at > settings.SESSION_ABSOLUTE:
             user = request.user
+            setattr(request, TIMED_OUT, True)
             logout(request)  # a new, empty session; the old key is refused from now on
             request.session[ENDED] = {"user": user.pk, "at": now}
             minutes = idle_limit(user) // 60

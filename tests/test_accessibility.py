@@ -368,11 +368,18 @@ SCREENS = {
     "client-topics-errors": Screen("client", _fixed("insights:topics"), then=_topic_refused),
     "client-progress": Screen("client", _fixed("insights:progress"), then=_fits_a_narrow_phone),
     "client-progress-tables": Screen("client", _fixed("insights:progress"), then=_progress_opened),
+    # Sign-in security (allauth's pages in our layout): sessions, second factors, re-authentication.
+    "client-sessions": Screen("client", _fixed("usersessions_list"), then=_fits_a_narrow_phone),
+    "client-two-step": Screen("client", _fixed("mfa_index"), then=_fits_a_narrow_phone),
+    "client-totp-set-up": Screen("client", _fixed("mfa_activate_totp")),
+    "client-passkeys": Screen("client", _fixed("mfa_list_webauthn")),
     "client-access-history": Screen(
         "client", _fixed("practices:access_history"), then=_their_therapist_opened_an_entry
     ),
     # Therapist, on a desktop.
     "therapist-client-list": Screen("therapist", _fixed("homework:client_list")),
+    "therapist-two-step": Screen("therapist", _fixed("mfa_index")),
+    "therapist-confirm-password": Screen("therapist", _fixed("account_reauthenticate")),
     "therapist-client-detail": Screen(
         "therapist", lambda w: reverse("homework:client_detail", args=[w["client"].code])
     ),

@@ -98,6 +98,8 @@ def test_a_session_ends_after_the_idle_limit_of_the_role(who, fine, ended, thera
     time_machine.shift(timedelta(minutes=ended))
     response = http.get(reverse(page))
     assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+    # The cache goes (the back button shows nothing); the browser's storage stays for what was typed.
+    assert response["Clear-Site-Data"] == '"cache"'
     replay = Client()
     replay.cookies["sessionid"] = old_cookie
     time_machine.shift(timedelta(seconds=1))
@@ -212,12 +214,107 @@ def test_a_person_ends_their_other_sessions(client_a):
     phone.post(reverse("account_login"), {"login": client_a.user.email, "password": PASSWORD})
     laptop = Client()
     laptop.post(reverse("account_login"), {"login": client_a.user.email, "password": PASSWORD})
-    page = laptop.get(reverse("usersessions_list"))
-    assert (
-        page.status_code == 200
-        and "Sign Out Other Sessions" in page.content.decode()
-        or "sign out" in page.content.decode().lower()
-    )
+    page = laptop.get(reverse("usersessions_list")).content.decode()
+    assert page.count("Another browser") == 1 and page.count("This browser") == 1
+    assert "Sign out the other browsers" in page
     laptop.post(reverse("usersessions_list"))  # allauth's form: "sign out other sessions"
     assert phone.get(reverse("homework:client_home")).status_code == 302
     assert laptop.get(reverse("homework:client_home")).status_code == 200
+
+
+# --- Second factors and passwords, across processes and resets -------------------------------------------
+
+
+def _database_url():
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_totp_code_used_in_one_process_is_refused_in_another(therapist_a):
+    """T-AN-3b: allauth remembers used codes in Django's cache; ours is the database cache, shared
+    by every worker process, so a code cannot be replayed through a second worker."""
+    import os
+    import subprocess
+    import sys
+
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    totp = Authenticator.objects.get(user=therapist_a, type=Authenticator.Type.TOTP)
+    code = current_totp_code(therapist_a.totp_secret)
+    assert TOTP(totp).validate_code(code)
+    check = (
+        "import django; django.setup()\n"
+        "from allauth.mfa.models import Authenticator\n"
+        "from allauth.mfa.totp.internal.auth import TOTP\n"
+        f"print(TOTP(Authenticator.objects.get(pk={totp.pk})).validate_code({code!r}))\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "between.settings", "DEBUG": "1", "DATABASE_URL": _database_url()}
+    other = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, timeout=120)
+    assert other.returncode == 0, other.stderr[-2000:]
+    assert other.stdout.strip().splitlines()[-1] == "False", "the other process accepted a used code"
+
+
+def test_a_password_reset_does_not_skip_the_second_factor(client, therapist_a):
+    """T-AN-4: after a reset, signing in with the new password still asks for the second step."""
+    client.post(reverse("account_reset_password"), {"email": therapist_a.email})
+    (message,) = mail.outbox
+    path = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", message.body).group(1)
+    form = client.get(path, follow=True)
+    new_password = "a brand new long passphrase"
+    client.post(form.redirect_chain[-1][0], {"password1": new_password, "password2": new_password})
+    assert "_auth_user_id" not in client.session
+    response = client.post(reverse("account_login"), {"login": therapist_a.email, "password": new_password})
+    assert response["Location"] == reverse("mfa_authenticate")
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_session_key_changes_at_sign_in(client, client_a):
+    """T-SE-1: a key planted before sign-in (session fixation) is useless afterwards."""
+    client.get(reverse("account_login"))
+    client.session.save()
+    before = client.session.session_key
+    client.post(reverse("account_login"), {"login": client_a.user.email, "password": PASSWORD})
+    assert client.session.session_key != before
+
+
+def test_a_deactivated_account_is_signed_out_at_its_next_request(client_a):
+    """T-SE-4."""
+    http = signed_in(client_a.user)
+    assert http.get(reverse("homework:client_home")).status_code == 200
+    type(client_a.user).objects.filter(pk=client_a.user.pk).update(is_active=False)
+    assert http.get(reverse("homework:client_home")).status_code == 302
+
+
+def test_changing_the_password_ends_the_other_sessions(client_a):
+    """T-SE-5: the session where it was changed stays signed in, every other one ends."""
+    phone = Client()
+    phone.post(reverse("account_login"), {"login": client_a.user.email, "password": PASSWORD})
+    laptop = Client()
+    laptop.post(reverse("account_login"), {"login": client_a.user.email, "password": PASSWORD})
+    new_password = "another long passphrase"
+    laptop.post(
+        reverse("account_change_password"),
+        {"oldpassword": PASSWORD, "password1": new_password, "password2": new_password},
+    )
+    client_a.user.refresh_from_db()
+    assert client_a.user.check_password(new_password)
+    assert laptop.get(reverse("homework:client_home")).status_code == 200
+    assert phone.get(reverse("homework:client_home")).status_code == 302
+
+
+def test_guessing_blocks_the_account_for_a_while_then_releases_it(client, client_a, time_machine):
+    """T-AN-1: after 5 wrong passwords even the right one is refused, with the same generic
+    message; within 15 minutes (allauth's 5 minutes here) the block lifts by itself."""
+    time_machine.move_to(timezone.now(), tick=False)
+    for _ in range(5):
+        client.post(reverse("account_login"), {"login": client_a.user.email, "password": "a wrong guess!"})
+    blocked = client.post(reverse("account_login"), {"login": client_a.user.email, "password": PASSWORD})
+    assert blocked.status_code == 200 and "_auth_user_id" not in client.session
+    time_machine.shift(timedelta(minutes=6))
+    released = client.post(reverse("account_login"), {"login": client_a.user.email, "password": PASSWORD})
+    assert released.status_code == 302 and client.session["_auth_user_id"] == str(client_a.user.pk)
