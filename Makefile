@@ -41,8 +41,9 @@ browser:
 	@/sbin/ldconfig -p | grep -q libpangoft2-1.0 || { $(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; }
 
+# -n auto: one pytest worker per core (pytest-xdist), each with its own test database.
 test: deps browser
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto
 
 # Style and the map of the apps (pyproject.toml: [tool.ruff], [tool.importlinter]).
 lint: deps

@@ -114,6 +114,7 @@ class _AssignmentPlanOut(Schema):
     if_then_plan: str
     reminder_times: list[str] = Field(description="Local times of day (HH:MM) in the client's zone")
     reminders_on: bool
+    allows_private_entries: bool = Field(description="Whether the client may mark an entry private")
 
     @staticmethod
     def resolve_frequency_label(obj):
@@ -149,6 +150,11 @@ class _EntryFieldsIn(Schema):
     helpfulness: int | None = Field(None, description="0 (not at all) to 4 (very)")
     difficulty: str | None = Field(None, json_schema_extra={"enum": FeltDifficulty.values})
     wants_to_discuss: bool = False
+    is_private: bool | None = Field(
+        None,
+        description="Keep the entry to the client: the therapist sees its date, outcome and any risk flag only. "
+        "Only where the assignment allows private entries; left out on an update, it stays as it was",
+    )
 
     def entry_values(self) -> dict:
         """Keyword arguments for homework.recording.entry_record / entry_update."""
@@ -161,6 +167,7 @@ class _EntryFieldsIn(Schema):
             "helpfulness": self.helpfulness,
             "difficulty": self.difficulty or "",
             "wants_to_discuss": self.wants_to_discuss,
+            "is_private": self.is_private,
         }
 
 
@@ -185,6 +192,7 @@ class MyEntryOut(Schema):
     helpfulness: int | None
     difficulty: str
     wants_to_discuss: bool
+    is_private: bool
     score: int | None
     severity: str
     risk_flag: bool
@@ -254,6 +262,10 @@ class AnswerRowOut(Schema):
 
 
 class EntryOut(Schema):
+    """One entry for the treating therapist. A private one (is_private) comes with its answers,
+    ratings, skip reason and note, score and comments left out (homework.access withheld them):
+    its date, outcome, "wants to discuss" and risk flag remain."""
+
     code: str
     occurred_on: date
     outcome: str
@@ -262,6 +274,7 @@ class EntryOut(Schema):
     helpfulness: int | None
     difficulty: str
     wants_to_discuss: bool
+    is_private: bool
     risk_flag: bool
     score: int | None
     severity: str
@@ -273,11 +286,11 @@ class EntryOut(Schema):
 
     @staticmethod
     def resolve_answers(obj):
-        return answer_rows(obj.assignment.template_version.items, obj.answers)
+        return [] if obj.content_withheld else answer_rows(obj.assignment.template_version.items, obj.answers)
 
     @staticmethod
     def resolve_comments(obj):
-        return _comments(obj)
+        return [] if obj.content_withheld else _comments(obj)
 
 
 class EntriesPageOut(Schema):

@@ -40,6 +40,10 @@ PENDING_MAX_AGE = 60 * 60
 ANONYMOUS_POST_NAMESPACES = {"api", "accounts"}
 ANONYMOUS_POST_PREFIXES = ("account_", "mfa_", "usersessions_")
 ANONYMOUS_POST_NAMES = {"notifications:pause"}
+# Posted by static/js/drafts.js in the background as the client types: never kept, or the next
+# sign-in would land on a JSON answer; the page's own Save is what is kept, and the phone keeps
+# the draft meanwhile.
+BACKGROUND_POST_NAMES = {"homework:draft", "homework:entry_draft"}
 
 # What a staff member without a second factor may open: enrolment, and the way out.
 ENROLMENT_URL_NAMES = {
@@ -54,6 +58,10 @@ ENROLMENT_URL_NAMES = {
     "account_logout",
     "healthz",
     "crisis",
+    # Installing Between as an app: public files, nothing of anyone's.
+    "favicon",
+    "manifest",
+    "service_worker",
 }
 ENROL_FIRST = "Set up two-step sign-in first: it protects your clients' records if your password is ever stolen."
 
@@ -91,6 +99,7 @@ def _posts_without_session(request):
         or match.namespace in ANONYMOUS_POST_NAMESPACES
         or name.startswith(ANONYMOUS_POST_PREFIXES)
         or name in ANONYMOUS_POST_NAMES
+        or name in BACKGROUND_POST_NAMES
     )
 
 

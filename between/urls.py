@@ -14,6 +14,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("help/crisis/", views.crisis, name="crisis"),
+    # Installing Between as an app: public, the same for everyone (between/views.py).
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("sw.js", views.service_worker, name="service_worker"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("practices.urls")),

@@ -5,6 +5,10 @@ therapist or for the client themself. get_* functions fetch and authorize in one
 answer 404 for anything else (audit.door); list functions return querysets scoped the same way,
 each in one fixed order, and record one `list` row per request and list (audit.door). Clients,
 goals and appointments come through practices.access.
+
+Private entries: every therapist-side function here returns entries through
+EntryQuerySet.withholding_private(), so a private entry reaches the therapist with what the
+client wrote or rated blanked in memory (homework/README.md, "Private entries").
 """
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
@@ -12,7 +16,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from audit.door import NOT_FOUND, export_recorded, fetch_one, list_recorded
-from homework.models import Assignment, Comment, Entry, ExerciseTemplate
+from audit.models import AuditAction
+from audit.record import record
+from homework.models import Assignment, Comment, Draft, Entry, ExerciseTemplate
 from practices.access import caseload, client_profile_for, membership_for, role_of
 from practices.models import Appointment
 
@@ -58,15 +64,33 @@ def get_assignment_for_therapist(user, code, *, request=None):
     )
 
 
+def _thread():
+    return Prefetch("comments", queryset=Comment.objects.select_related("author").order_by("created_at", "pk"))
+
+
 def get_entry_for_therapist(user, code, *, request=None):
-    queryset = Entry.objects.select_related("assignment__client__user", "assignment__template_version__template")
+    """One entry with its comment thread. A private entry comes with its content and the
+    thread's text withheld (Entry.withhold_private): the therapist sees that it exists, when,
+    its outcome and any risk flag, never what the client wrote or rated."""
+    queryset = (
+        Entry.objects.withholding_private()
+        .select_related("assignment__client__user", "assignment__template_version__template")
+        .prefetch_related(_thread())
+    )
     scoped = _of_therapist(queryset, user, "assignment__client")
     return fetch_one(scoped, user=user, code=code, request=request, client_of=_entry_client, actor_role=role_of(user))
 
 
 def get_entry_for_export(user, code, *, request=None):
-    """As get_entry_for_therapist, for a copy that leaves Between (FHIR): recorded as an export."""
+    """As get_entry_for_therapist, for a copy that leaves Between (FHIR): recorded as an export.
+    A private entry has no copy to give: 404, as for a missing one, and the refusal is recorded."""
     entry = get_entry_for_therapist(user, code, request=request)
+    if entry.content_withheld:
+        record(
+            actor=user, action=AuditAction.DENIED, obj=entry, client=_entry_client(entry), request=request,
+            actor_role=role_of(user), detail="private entry",
+        )  # fmt: skip
+        raise Http404(NOT_FOUND)
     export_recorded(user=user, obj=entry, client=_entry_client(entry), request=request, actor_role=role_of(user))
     return entry
 
@@ -85,15 +109,16 @@ def assignments_of_client(user, client, *, request=None):
 
 
 def entries_of_client(user, client, *, request=None):
-    """Every entry of a client loaded by practices.access, newest first."""
+    """Every entry of a client loaded by practices.access, newest first; private ones withheld
+    as in get_entry_for_therapist."""
     _check_treats(user, client)
     list_recorded(user=user, name="Entries", client=client, request=request, actor_role=role_of(user))
-    return Entry.objects.filter(assignment__client=client).order_by(*NEWEST_FIRST)
+    return Entry.objects.withholding_private().filter(assignment__client=client).order_by(*NEWEST_FIRST)
 
 
 def entries_of_assignment(user, assignment, *, request=None):
     """An assignment's entries (from get_assignment_for_therapist), newest first, with their
-    comment threads."""
+    comment threads; private ones withheld as in get_entry_for_therapist."""
     _check_treats(user, assignment.client)
     list_recorded(
         user=user,
@@ -103,8 +128,7 @@ def entries_of_assignment(user, assignment, *, request=None):
         request=request,
         actor_role=role_of(user),
     )
-    comments = Comment.objects.select_related("author").order_by("created_at", "pk")
-    return assignment.entries.prefetch_related(Prefetch("comments", queryset=comments)).order_by(*NEWEST_FIRST)
+    return assignment.entries.withholding_private().prefetch_related(_thread()).order_by(*NEWEST_FIRST)
 
 
 def caseload_summary(user, *, request=None):
@@ -181,3 +205,42 @@ def own_entries(user, *, request=None):
     client = _own_client(user)
     list_recorded(user=user, name="Entries", client=client, request=request, actor_role="client")
     return Entry.objects.filter(assignment__client=client).order_by(*NEWEST_FIRST)
+
+
+# --- Client side: drafts of the log form, and what a form render already sent -----------------
+
+
+def _own_scope(queryset, user, client_path):
+    return queryset.filter(**{f"{client_path}__user": user, f"{client_path}__is_active": True})
+
+
+def assignment_for_draft(user, code, *, request=None):
+    """The client's own assignment, to keep a draft of a new entry. Authorized exactly as
+    get_assignment_for_client (404 otherwise, the refusal recorded), but no read is recorded:
+    the answer shows nothing of the assignment, and a read per pause in typing would bury the
+    trail."""
+    queryset = _own_scope(Assignment.objects.select_related("client", "template_version"), user, "client")
+    return fetch_one(queryset, user=user, code=code, request=request, actor_role="client")
+
+
+def entry_for_draft(user, code, *, request=None):
+    """The client's own entry, to keep a draft of an edit; as assignment_for_draft."""
+    queryset = Entry.objects.select_related("assignment__client", "assignment__template_version")
+    queryset = _own_scope(queryset, user, "assignment__client")
+    return fetch_one(queryset, user=user, code=code, request=request, actor_role="client")
+
+
+def own_draft(user, assignment, entry=None):
+    """The client's draft of a new entry of `assignment` (or of an edit of `entry`), or None.
+    `assignment` and `entry` come from the doors above; the draft is the client's own typing,
+    read back into their own form, so it adds no audit row of its own (one query)."""
+    scoped = _own_scope(Draft.objects.all(), user, "client")
+    return scoped.filter(assignment=assignment, entry=entry).first()
+
+
+def own_submitted_entry(user, assignment, submission_key):
+    """The entry a form render (its `submission_key`) already saved for `assignment`, or None."""
+    if not submission_key:
+        return None
+    scoped = _own_scope(Entry.objects.all(), user, "assignment__client")
+    return scoped.filter(assignment=assignment, submission_key=submission_key).only("code", "risk_flag").first()

@@ -15,6 +15,7 @@ from homework.models import (
     AssignmentReview,
     AssignmentStatus,
     Entry,
+    ExerciseKind,
     ExpectedDifficulty,
     Frequency,
     ReviewDecision,
@@ -40,7 +41,22 @@ TAILORED_FIELDS = (
     "expected_difficulty",
     "confidence",
     "reminder_times",
+    "allows_private_entries",
 )
+
+# Exercises whose entries the client may keep to themself, where the therapist allows it: what
+# one writes in a journal or to a reflection prompt is first of all for oneself, and may only be
+# written at all if nobody reads it. The other kinds are worked through together in session.
+PRIVATE_ENTRY_KINDS = frozenset({ExerciseKind.JOURNAL, ExerciseKind.REFLECTION})
+PRIVATE_NOT_FOR_KIND = (
+    "Private entries are possible for journals and reflections only; this exercise is one to go through together."
+)
+PRIVATE_CHOICE = "Tick the box or leave it empty."
+
+
+def private_entries_allowed(assignment):
+    """Whether the client may mark an entry of `assignment` private (homework/README.md)."""
+    return assignment.allows_private_entries and assignment.kind in PRIVATE_ENTRY_KINDS
 
 
 TITLE_MAX = 200
@@ -58,10 +74,11 @@ TEXT_FIELDS = {
 }
 
 
-def _clean_fields(client, fields, *, partial=False):
+def _clean_fields(client, fields, *, kind, partial=False):
     """Every rule of an assignment, checked for creating and revising alike; all problems are
     reported at once, keyed by field, in the words the page shows beside the field.
 
+    kind: the exercise's kind (ExerciseKind), which decides whether private entries may be allowed.
     partial: a revision that names only the fields it changes; the others are left as they are.
     """
     unknown = set(fields) - set(TAILORED_FIELDS)
@@ -96,6 +113,8 @@ def _clean_fields(client, fields, *, partial=False):
         errors["due_on"] = "The due date cannot be before the start date."
     if "expected_difficulty" in fields and fields["expected_difficulty"] not in ExpectedDifficulty.values:
         errors["expected_difficulty"] = "Choose easy, moderate or challenging."
+    if "allows_private_entries" in fields:
+        _check_private_entries(fields, errors, kind)
     if "confidence" in fields:
         confidence = fields["confidence"]
         if not isinstance(confidence, int) or isinstance(confidence, bool) or not 0 <= confidence <= 10:
@@ -103,6 +122,16 @@ def _clean_fields(client, fields, *, partial=False):
     if errors:
         raise ValidationError(errors)
     return fields
+
+
+def _check_private_entries(fields, errors, kind):
+    allowed = fields["allows_private_entries"]
+    if allowed is None:
+        fields["allows_private_entries"] = False
+    elif not isinstance(allowed, bool):
+        errors["allows_private_entries"] = PRIVATE_CHOICE
+    elif allowed and kind not in PRIVATE_ENTRY_KINDS:
+        errors["allows_private_entries"] = PRIVATE_NOT_FOR_KIND
 
 
 def _check_reminder_times(fields, errors):
@@ -140,7 +169,7 @@ def _check_frequency(fields, errors):
 
 def assignment_create(*, therapist, client, version, **fields):
     """Tailor `version` of an exercise for `client` and tell the client it is there."""
-    fields = _clean_fields(client, fields)
+    fields = _clean_fields(client, fields, kind=version.template.kind)
     with transaction.atomic():
         assignment = Assignment.objects.create(client=client, assigned_by=therapist, template_version=version, **fields)
         record(actor=therapist, action=AuditAction.CREATE, obj=assignment, client=client)
@@ -155,7 +184,7 @@ def assignment_update(*, assignment, expected_version, actor=None, **fields):
     A conditional UPDATE decides, so two editors can never silently overwrite each other on
     SQLite or PostgreSQL (docs/security.md, T-RL-1). On success the object in hand is refreshed.
     """
-    fields = _clean_fields(assignment.client, fields, partial=True)
+    fields = _clean_fields(assignment.client, fields, kind=assignment.kind, partial=True)
     with transaction.atomic():
         changed = Assignment.objects.filter(pk=assignment.pk, version=expected_version).update(
             **fields, version=F("version") + 1, updated_at=timezone.now()

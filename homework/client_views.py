@@ -6,6 +6,7 @@ and records each read. Each page runs a fixed number of queries however many ass
 entries the client has.
 """
 
+import uuid
 from collections import defaultdict
 from datetime import timedelta
 
@@ -15,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -23,10 +25,30 @@ from homework.access import (
     NEWEST_FIRST,
     get_assignment_for_client,
     get_entry_for_client,
+    own_draft,
     own_entries,
     own_open_assignments,
+    own_submitted_entry,
 )
-from homework.client_forms import CommentForm, EntryEditForm, EntryMetaForm, SelfRatingForm
+from homework.client_forms import (
+    CommentForm,
+    EntryEditForm,
+    EntryMetaForm,
+    SelfRatingForm,
+    filled_in,
+    for_the_phone,
+    quick_fields,
+)
+from homework.draft_views import (
+    ALREADY_SAVED,
+    SUBMISSION_KEY,
+    draft_is_current,
+    fill_from_draft,
+    keep_draft_state,
+    parse_submission_key,
+    saved_message,
+    submission_key_for,
+)
 from homework.items import answer_rows, answers_form_class, initial_from_answers
 from homework.models import PRACTISED, AssignmentStatus, Comment, Entry, Frequency
 from homework.recording import LOCKED_ENTRY, comment_add, entry_record, entry_update, self_rating_record
@@ -54,6 +76,7 @@ ENTRY_ROW_FIELDS = (
     "helpfulness",
     "difficulty",
     "wants_to_discuss",
+    "is_private",
     "score",
     "severity",
     "risk_flag",
@@ -76,9 +99,17 @@ def _entry_rows(queryset):
 def client_home(request):
     client = request.client
     today = client.today()
+    # The exercise's version comes along (one join) for the quick log's questions.
     assignments = list(
-        own_open_assignments(request.user, request=request).defer(
-            "instructions", "rationale", "barriers", "if_then_plan"
+        own_open_assignments(request.user, request=request)
+        .select_related("template_version__template")
+        .defer(
+            "instructions",
+            "rationale",
+            "barriers",
+            "if_then_plan",
+            "template_version__rationale",
+            "template_version__instructions",
         )
     )
     # What the schedule needs: this week's entries (times a week counts from Monday) and any
@@ -133,10 +164,22 @@ def self_rating(request, code):
 def entry_new(request, code):
     assignment = get_assignment_for_client(request.user, code, request=request)
     today = request.client.today()
+    if request.method == "POST":
+        # The same form sent again (a retry after a lost answer, the replay after signing in
+        # again): the entry it saved, even if the exercise has been stopped since.
+        key = parse_submission_key(request.POST.get(SUBMISSION_KEY))
+        already = own_submitted_entry(request.user, assignment, key)
+        if already is not None:
+            if already.risk_flag:
+                # The first answer, the crisis resources, may never have arrived.
+                return _saved_with_risk(request)
+            messages.info(request, ALREADY_SAVED)
+            return redirect("homework:client_entry", code=already.code)
     if not assignment.has_started_by(today):
         context = {"assignment": assignment, "today": today}
         return render(request, "homework/client/not_loggable.html", context, status=409)
 
+    submission_key, draft_saved_at = submission_key_for(request), None
     if request.method == "POST":
         meta = EntryMetaForm(request.POST, assignment=assignment, today=today)
         answers_form = _answers_form(assignment, data=request.POST, optional=meta.is_skipped)
@@ -147,6 +190,7 @@ def entry_new(request, code):
                     client_user=request.user,
                     answers=_answers_of(answers_form),
                     comment=meta.cleaned_data["comment"],
+                    submission_key=key,
                     **meta.entry_values(),
                 )
             except ValidationError as exc:
@@ -154,13 +198,71 @@ def entry_new(request, code):
             else:
                 if entry.risk_flag:
                     return _saved_with_risk(request)
-                messages.success(request, SAVED)
+                messages.success(request, saved_message(entry, SAVED))
                 return redirect("homework:client_home")
     else:
         meta = EntryMetaForm(assignment=assignment, today=today)
         answers_form = _answers_form(assignment)
+        # What the client typed last time and did not save (homework.drafts).
+        draft_saved_at = fill_from_draft(own_draft(request.user, assignment), meta, answers_form)
 
+    keep_draft_state(meta, submission_key=submission_key, draft_saved_at=draft_saved_at)
     return _render_entry_form(request, assignment=assignment, meta=meta, answers_form=answers_form)
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def quick_log(request, code):
+    """The today page's quick log: "done" and the exercise's few tap questions, recorded by the
+    same entry_record as the full form. Times and dates it does not ask are now and today; a
+    refusal shows the full log form with everything sent kept and the messages beside it."""
+    # Authorize before answering 405 to a GET, so a stranger gets the same 404 as for a
+    # missing record.
+    assignment = get_assignment_for_client(request.user, code, request=request)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    # Each card carries a submission key, as the full form does: a second tap on Save (or a
+    # retry) finds the entry the first one saved.
+    key = parse_submission_key(request.POST.get(SUBMISSION_KEY))
+    already = own_submitted_entry(request.user, assignment, key)
+    if already is not None:
+        messages.info(request, ALREADY_SAVED)
+        return redirect("homework:client_entry", code=already.code)
+    today = request.client.today()
+    if not assignment.has_started_by(today):
+        context = {"assignment": assignment, "today": today}
+        return render(request, "homework/client/not_loggable.html", context, status=409)
+
+    data = filled_in(assignment.template_version.items, request.POST, client=assignment.client)
+    meta = EntryMetaForm(data, assignment=assignment, today=today)
+    answers_form = _answers_form(assignment, data=data, optional=meta.is_skipped)
+    if _both_valid(meta, answers_form):
+        try:
+            entry = entry_record(
+                assignment=assignment,
+                client_user=request.user,
+                answers=_answers_of(answers_form),
+                comment=meta.cleaned_data["comment"],
+                submission_key=key,
+                **meta.entry_values(),
+            )
+        except ValidationError as exc:
+            add_errors(exc, meta, answers_form)
+        else:
+            if entry.risk_flag:
+                return _saved_with_risk(request)
+            messages.success(request, saved_message(entry, SAVED))
+            return redirect("homework:client_home")
+    # The full form keeps the card's submission key, so it stays the same submission.
+    keep_draft_state(meta, submission_key=submission_key_for(request))
+    return _render_entry_form(
+        request,
+        assignment=assignment,
+        meta=meta,
+        answers_form=answers_form,
+        action=reverse("homework:entry_new", args=[assignment.code]),
+        status=400,
+    )
 
 
 @client_required
@@ -183,7 +285,12 @@ def client_entry(request, code):
     if request.method == "POST":
         form = CommentForm(request.POST)
         if form.is_valid() and saved(form, comment_add, entry=entry, author=request.user, **form.cleaned_data):
-            messages.success(request, "Your comment is saved. Your therapist will see it.")
+            messages.success(
+                request,
+                "Your comment is saved. It stays private, like the entry."
+                if entry.is_private
+                else "Your comment is saved. Your therapist will see it.",
+            )
             return redirect("homework:client_entry", code=entry.code)
     else:
         form = CommentForm()
@@ -240,12 +347,17 @@ def entry_edit(request, code):
             else:
                 if entry.risk_flag and not was_risky:
                     return _saved_with_risk(request)
-                messages.success(request, SAVED)
+                messages.success(request, saved_message(entry, SAVED))
                 return redirect("homework:client_entry", code=entry.code)
     else:
         meta = EntryEditForm(assignment=assignment, today=today, entry=entry)
         initial = initial_from_answers(assignment.template_version.items, entry.answers)
         answers_form = _answers_form(assignment, initial=initial)
+        # A change typed earlier and not saved, unless the entry was saved since it was typed.
+        draft = own_draft(request.user, assignment, entry)
+        if draft is not None and not draft_is_current(draft, meta, entry):
+            draft = None
+        keep_draft_state(meta, draft_saved_at=fill_from_draft(draft, meta, answers_form))
 
     return _render_entry_form(
         request,
@@ -310,8 +422,11 @@ def _asks_for_self_rating(assignment, today):
     return (today - ended_on).days <= SELF_RATING_DAYS
 
 
-def _answers_form(assignment, *, data=None, initial=None, optional=False):
-    form = answers_form_class(assignment.template_version.items)(data=data, initial=initial)
+def _answers_form(assignment, *, data=None, initial=None, optional=False, auto_id="id_%s"):
+    form = answers_form_class(assignment.template_version.items)(data=data, initial=initial, auto_id=auto_id)
+    # Tap scales and quick picks; a new entry's times start at now and its dates at today.
+    is_new = data is None and initial is None
+    for_the_phone(form, client=assignment.client if is_new else None)
     # The browser must not block "skipped" because an exercise field is empty: the server
     # decides what is required once it knows the outcome.
     form.use_required_attribute = False
@@ -341,7 +456,8 @@ def _with_current_version(meta, entry):
     return fresh
 
 
-def _render_entry_form(request, *, assignment, meta, answers_form, entry=None, conflict=None, status=200):
+def _render_entry_form(request, *, assignment, meta, answers_form, entry=None, conflict=None, action=None, status=200):
+    day = meta["occurred_on"]
     return render(
         request,
         "homework/client/entry_form.html",
@@ -352,9 +468,29 @@ def _render_entry_form(request, *, assignment, meta, answers_form, entry=None, c
             "entry": entry,
             "conflict": conflict,
             "has_errors": bool(meta.errors or answers_form.errors),
+            # The form posts back to its own page, unless the quick log's refusal shows it.
+            "action": action,
+            # The day sits folded away as "today" until it is another day or has a problem.
+            "day_open": bool(day.errors) or str(day.value() or "") != meta.today.isoformat(),
+            # "How it was" (all optional) is folded away unless something in it is filled in.
+            "how_open": any(
+                meta[name].errors or meta[name].value() not in (None, "", False)
+                for name in ("helpfulness", "difficulty", "wants_to_discuss", "comment")
+                if name in meta.fields
+            ),
         },
         status=status,
     )
+
+
+def _quick_log_fields(assignment):
+    """The today card's quick-log questions for this assignment, or None (see quick_fields). Each
+    card's ids start with the assignment's code, so two cards never share one."""
+    form = answers_form_class(assignment.template_version.items)(auto_id=f"quick-{assignment.code}-%s")
+    form.use_required_attribute = False
+    # No times to start at now: the card does not ask them (quick_log fills them in), and
+    # reading each assignment's client for its zone would cost a query per card.
+    return quick_fields(for_the_phone(form), assignment.kind)
 
 
 def _home_plan(assignments, entries, today):
@@ -378,7 +514,16 @@ def _home_plan(assignments, entries, today):
             notes.append("last day today")
         elif assignment.due_on <= today + timedelta(days=6):
             notes.append(f"until {date_format(assignment.due_on, 'l')}")
-        todays.append({"assignment": assignment, "done_today": state == scheduling.DONE, "note": " · ".join(notes)})
+        quick = _quick_log_fields(assignment)
+        todays.append(
+            {
+                "assignment": assignment,
+                "done_today": state == scheduling.DONE,
+                "note": " · ".join(notes),
+                "quick": quick,
+                "quick_key": uuid.uuid4() if quick else None,
+            }
+        )
 
     others = []
     for assignment in assignments:

@@ -6,7 +6,7 @@ They parse types and draw widgets only; every rule and its wording is the write 
 
 from django import forms
 
-from homework.assigning import GOAL_NOT_THIS_CLIENTS, TEXT_MAX, TITLE_MAX
+from homework.assigning import GOAL_NOT_THIS_CLIENTS, PRIVATE_ENTRY_KINDS, TEXT_MAX, TITLE_MAX
 from homework.models import WEEKDAY_NAMES, Amount, ExpectedDifficulty, Frequency, Quality, ReviewDecision
 from homework.recording import RISK_NOTE_MAX
 
@@ -77,11 +77,21 @@ class AssignmentForm(forms.Form):
         widget=forms.NumberInput(attrs={"min": 0, "max": 10}),
         help_text="Below 7? Consider making it easier.",
     )
+    # Journals and reflections only (homework.assigning.PRIVATE_ENTRY_KINDS): left off the form
+    # for the other kinds.
+    allows_private_entries = forms.BooleanField(
+        label="Let the client keep an entry private",
+        required=False,
+        help_text="For what they write for themself first. You then see that they wrote and when, never what, "
+        "and no ratings; an answer that signals risk still reaches you as a risk flag on a private entry.",
+    )
 
-    def __init__(self, *args, client, **kwargs):
+    def __init__(self, *args, client, kind, **kwargs):
         super().__init__(*args, **kwargs)
         self.client = client
         self.fields["goal"].queryset = client.goals.all()
+        if kind not in PRIVATE_ENTRY_KINDS:
+            del self.fields["allows_private_entries"]
 
     def assignment_fields(self):
         """The cleaned data as keyword arguments for homework.assigning."""

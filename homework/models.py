@@ -139,6 +139,8 @@ class Assignment(models.Model):
     reminder_times = models.JSONField(default=list, blank=True)
     # The client can silence one assignment's reminders and keep its times for later.
     reminders_on = models.BooleanField(default=True)
+    # Journals and reflections only (homework.assigning): the client may keep an entry to themself.
+    allows_private_entries = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -247,6 +249,50 @@ class EntryQuerySet(models.QuerySet):
     def to_discuss(self):
         return self.filter(wants_to_discuss=True)
 
+    # --- Private entries: what the therapist's doors hand out (homework/README.md) ---
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._withholds_private = False
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._withholds_private = self._withholds_private
+        return clone
+
+    def withholding_private(self):
+        """The same rows, each private entry with its content withheld (Entry.withhold_private)
+        as it is loaded, its prefetched comments included. The therapist's doors return these; a
+        values() or values_list() of a withheld field (or of every field) is refused, so no
+        shortcut past the rows reads one."""
+        clone = self._chain()
+        clone._withholds_private = True
+        return clone
+
+    def _fetch_all(self):
+        fresh = self._result_cache is None
+        super()._fetch_all()  # the rows, then their prefetches
+        if fresh and self._withholds_private:
+            for row in self._result_cache:
+                if isinstance(row, Entry):
+                    row.withhold_private()
+
+    def iterator(self, chunk_size=None):
+        for row in super().iterator(chunk_size):
+            yield row.withhold_private() if self._withholds_private and isinstance(row, Entry) else row
+
+    def _refuse_withheld(self, fields):
+        if self._withholds_private and (not fields or set(fields) & Entry.WITHHELD_WHEN_PRIVATE.keys()):
+            raise TypeError("These entries withhold private content: read the rows, not their values.")
+
+    def values(self, *fields, **expressions):
+        self._refuse_withheld(fields + tuple(expressions))
+        return super().values(*fields, **expressions)
+
+    def values_list(self, *fields, flat=False, named=False):
+        self._refuse_withheld(fields)
+        return super().values_list(*fields, flat=flat, named=named)
+
 
 class Entry(models.Model):
     """One practice of an assignment as the client logged it."""
@@ -261,6 +307,8 @@ class Entry(models.Model):
     helpfulness = models.PositiveSmallIntegerField(choices=Helpfulness.choices, null=True, blank=True)
     difficulty = models.CharField(max_length=20, choices=FeltDifficulty.choices, blank=True)
     wants_to_discuss = models.BooleanField(default=False)
+    # Kept to the client (homework.recording): the therapist's doors withhold its content.
+    is_private = models.BooleanField(default=False)
     score = models.PositiveIntegerField(null=True, blank=True)
     severity = models.CharField(max_length=40, blank=True)
     risk_flag = models.BooleanField(default=False)
@@ -274,6 +322,9 @@ class Entry(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # The random key of the form render that sent it (homework/README.md, "Drafts and submission
+    # keys"): a second POST with the same key gets this entry back instead of a duplicate.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = EntryQuerySet.as_manager()
 
@@ -295,6 +346,11 @@ class Entry(models.Model):
     def __str__(self):
         return f"{self.assignment} on {self.occurred_on}"
 
+    def save(self, *args, **kwargs):
+        if self.content_withheld:
+            raise ValueError("This entry was loaded with its private content withheld; it cannot be saved.")
+        super().save(*args, **kwargs)
+
     @property
     def is_editable_by_client(self):
         return self.reviewed_at is None
@@ -302,6 +358,47 @@ class Entry(models.Model):
     @property
     def is_skipped(self):
         return self.outcome == Outcome.SKIPPED
+
+    # Everything the client wrote or rated, and what is computed from it, with the value a
+    # private entry shows in its place. The date, the outcome (adherence counts it), "I want to
+    # talk about this", the review and the risk flag stay: the therapist must still see a risk.
+    WITHHELD_WHEN_PRIVATE = {
+        "answers": dict,
+        "skip_reason": str,
+        "skip_note": str,
+        "helpfulness": lambda: None,
+        "difficulty": str,
+        "score": lambda: None,
+        "severity": str,
+    }
+
+    @property
+    def content_withheld(self):
+        """True on a private entry a therapist's door loaded (EntryQuerySet.withholding_private)."""
+        return self.__dict__.get("_content_withheld", False)
+
+    def withhold_private(self):
+        """Blank, in memory only, what the client wrote or rated if the entry is private, and the
+        text of its prefetched comments; such an object refuses to be saved. Returns self."""
+        if self.is_private:
+            self._blank()
+        return self
+
+    def _blank(self):
+        for name, empty in self.WITHHELD_WHEN_PRIVATE.items():
+            setattr(self, name, empty())
+        self._content_withheld = True
+        for comment in self.__dict__.get("_prefetched_objects_cache", {}).get("comments", ()):
+            comment.withhold()
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        withheld = self.content_withheld
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        # Withheld stays withheld, unless the whole row was read again and is no longer private.
+        if withheld and (fields is not None or self.is_private):
+            self._blank()
+        elif withheld:
+            self._content_withheld = False
 
 
 class Comment(models.Model):
@@ -318,6 +415,20 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"Comment {self.code}"
+
+    def save(self, *args, **kwargs):
+        if self.content_withheld:
+            raise ValueError("This comment was loaded with its text withheld; it cannot be saved.")
+        super().save(*args, **kwargs)
+
+    @property
+    def content_withheld(self):
+        return self.__dict__.get("_content_withheld", False)
+
+    def withhold(self):
+        """Blank the text in memory: a comment on a private entry, loaded for the therapist."""
+        self.body = ""
+        self._content_withheld = True
 
 
 class ReviewDecision(models.TextChoices):
@@ -393,3 +504,31 @@ class SelfRating(models.Model):
 
     def __str__(self):
         return f"Self-rating {self.code}"
+
+
+class Draft(models.Model):
+    """What the client has typed into a log form and not saved yet, kept as they type so that
+    nothing is lost (a closed tab, a dead battery, a session that ran out): one per client and
+    assignment for a new entry, one per entry for an edit. The form's fields as the browser
+    posts them ({name: [values]}), encrypted as one token; deleted once the entry is saved."""
+
+    client = models.ForeignKey("practices.Client", on_delete=models.CASCADE, related_name="+")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="drafts")
+    entry = models.ForeignKey(Entry, null=True, blank=True, on_delete=models.CASCADE, related_name="drafts")
+    data = EncryptedJSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "assignment"],
+                condition=Q(entry__isnull=True),
+                name="homework_draft_one_new_per_assignment",
+            ),
+            models.UniqueConstraint(
+                fields=["client", "entry"], condition=Q(entry__isnull=False), name="homework_draft_one_per_entry"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Draft of {self.assignment_id}" + (f" (entry {self.entry_id})" if self.entry_id else "")

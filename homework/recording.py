@@ -10,14 +10,15 @@ homework.access first; the ownership checks here are a second line, not the door
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from audit.models import AuditAction
 from audit.record import record
-from homework.assigning import rating_problem
+from homework.assigning import private_entries_allowed, rating_problem
+from homework.drafts import draft_clear
 from homework.events import comment_added, entry_recorded
 from homework.items import AnswersInvalid, validate_answers
 from homework.models import Comment, Entry, FeltDifficulty, Helpfulness, Outcome, SelfRating, SkipReason
@@ -31,6 +32,7 @@ NOTE_MAX = 2000
 STALE_ENTRY = "This entry was changed somewhere else since you opened it."
 LOCKED_ENTRY = "Your therapist has already reviewed this entry, so it can no longer be changed."
 STOPPED = "This exercise has been stopped; there is nothing to log."
+SUBMISSION_KEY_USED = "This form was already sent for another exercise. Open the exercise again and log it from there."
 CHOOSE_OUTCOME = "Choose done, partly done or skipped."
 CHOOSE_SKIP_REASON = "Choose what got in the way. One tap is enough."
 EXPLAIN_OTHER = "Tell your therapist in a few words what got in the way."
@@ -38,6 +40,11 @@ FUTURE_DATE = "This date is in the future. Choose today or an earlier day."
 HELPFULNESS_RANGE = "Choose how helpful it was, from 0 (not at all) to 4 (very)."
 CHOOSE_DIFFICULTY = "Choose one of the difficulty options."
 EMPTY_COMMENT = "Write something first."
+PRIVATE_NOT_ALLOWED = "Your therapist has not made private entries possible for this exercise."
+PRIVATE_CHOICE = "Tick the box to keep this entry to yourself, or leave it empty."
+PRIVATE_NO_REPLY = (
+    "This entry is private: its comments are the client's own. Talk about it in session if they bring it up."
+)
 COMMENT_TOO_LONG = f"Keep a comment under {COMMENT_MAX} characters."
 
 
@@ -75,6 +82,20 @@ def _checked_meta(
     if difficulty and difficulty not in FeltDifficulty.values:
         errors["difficulty"] = CHOOSE_DIFFICULTY
     return skip_reason, skip_note
+
+
+def _checked_privacy(errors, assignment, is_private, *, was_private=False):
+    """Whether the entry is to be private (homework/README.md, "Private entries"): only where the
+    assignment allows it (journals and reflections, homework.assigning), or where it already was
+    (withdrawing the option later does not open an old private entry). None keeps what it was."""
+    if is_private is None:
+        return was_private
+    if not isinstance(is_private, bool):
+        errors["is_private"] = PRIVATE_CHOICE
+        return was_private
+    if is_private and not was_private and not private_entries_allowed(assignment):
+        errors["is_private"] = PRIVATE_NOT_ALLOWED
+    return is_private
 
 
 def _checked_answers(errors, version, outcome, answers):
@@ -149,15 +170,28 @@ def entry_record(
     difficulty="",
     wants_to_discuss=False,
     comment="",
+    is_private=False,
+    submission_key=None,
 ) -> Entry:
-    """Log one practice of an active assignment, with an optional first comment."""
+    """Log one practice of an active assignment, with an optional first comment; `is_private`
+    keeps it to the client where the assignment allows that.
+
+    `submission_key` (a UUID, one per render of the log form) makes sending it again harmless: a
+    second call with the same key returns the entry the first one saved, whatever changed since.
+    Saving deletes the client's draft of a new entry of this assignment (homework.drafts).
+    """
     _check_client(assignment, client_user)
+    if submission_key:
+        already = Entry.objects.filter(assignment=assignment, submission_key=submission_key).first()
+        if already is not None:
+            return already
     if not assignment.is_active:
         raise ValidationError(STOPPED)
     comment_errors = {}
     comment = checked_text(
         comment_errors, "comment", comment, max_length=COMMENT_MAX, too_long_message=COMMENT_TOO_LONG
     )
+    private = _checked_privacy(comment_errors, assignment, is_private)
     fields, risk = _entry_fields(
         assignment=assignment,
         earliest=assignment.starts_on,
@@ -174,13 +208,27 @@ def entry_record(
 
     # Not durable=True: seeding and import commands batch many entries in one transaction.
     with transaction.atomic():
-        entry = Entry.objects.create(assignment=assignment, risk_flag=risk, **fields)
+        try:
+            with transaction.atomic():  # a savepoint: a key sent twice at once is refused here
+                entry = Entry.objects.create(
+                    assignment=assignment, risk_flag=risk, is_private=private, submission_key=submission_key, **fields
+                )
+        except IntegrityError:
+            if not submission_key:
+                raise
+            already = Entry.objects.filter(assignment=assignment, submission_key=submission_key).first()
+            if already is not None:
+                return already
+            if Entry.objects.filter(submission_key=submission_key).exists():
+                raise ValidationError(SUBMISSION_KEY_USED) from None
+            raise
+        draft_clear(assignment=assignment)
         if comment:
             Comment.objects.create(entry=entry, author=client_user, body=comment)
         record(actor=client_user, action=AuditAction.CREATE, obj=entry, client=assignment.client)
         entry_recorded.send(
             sender=Entry, entry=entry, risk_raised=entry.risk_flag, discuss_raised=entry.wants_to_discuss,
-            commented=bool(comment),
+            commented=bool(comment) and not private,  # a private entry's comments are the client's own
         )  # fmt: skip
     return entry
 
@@ -198,16 +246,20 @@ def entry_update(
     helpfulness=None,
     difficulty="",
     wants_to_discuss=False,
+    is_private=None,
 ) -> Entry:
     """Change an entry the therapist has not reviewed yet, if nobody changed it meanwhile.
+    `is_private` None keeps the entry as private, or not, as it was.
 
     One conditional UPDATE decides: it matches only the version the client started from and
     only while reviewed_at is empty, so two tabs (or a review landing mid-edit) cannot overwrite
     each other on SQLite or PostgreSQL. Raises EditConflict (stale or locked) when it matches
-    nothing.
+    nothing. Saving deletes the client's draft of this edit (homework.drafts).
     """
     assignment = entry.assignment
     _check_client(assignment, client_user)
+    privacy_errors = {}
+    private = _checked_privacy(privacy_errors, assignment, is_private, was_private=entry.is_private)
     fields, risk = _entry_fields(
         assignment=assignment,
         earliest=min(entry.occurred_on, assignment.starts_on),
@@ -219,8 +271,9 @@ def entry_update(
         helpfulness=helpfulness,
         difficulty=difficulty,
         wants_to_discuss=wants_to_discuss,
+        extra_errors=privacy_errors,
     )
-    changes = dict(fields, updated_at=timezone.now(), version=F("version") + 1)
+    changes = dict(fields, is_private=private, updated_at=timezone.now(), version=F("version") + 1)
     was_risky, was_to_discuss = entry.risk_flag, entry.wants_to_discuss
     if risk:
         # A raised risk flag is never lowered by an edit: the therapist must still see it.
@@ -234,6 +287,7 @@ def entry_update(
             if current is not None and current["reviewed_at"] is not None:
                 raise EditConflict(LOCKED_ENTRY, reason=LOCKED)
             raise EditConflict(STALE_ENTRY, reason=STALE)
+        draft_clear(assignment=assignment, entry=entry)
         record(actor=client_user, action=AuditAction.UPDATE, obj=entry, client=assignment.client)
         entry.refresh_from_db()
         entry_recorded.send(
@@ -244,11 +298,14 @@ def entry_update(
 
 
 def comment_add(*, entry, author, body) -> Comment:
-    """Add a note to an entry's thread, from the client or their treating therapist."""
+    """Add a note to an entry's thread, from the client or their treating therapist; a private
+    entry's thread is the client's alone."""
     client = entry.assignment.client
     if author.pk not in (client.user_id, client.therapist_id):
         raise PermissionDenied("Only the client and their therapist comment on an entry.")
     errors = {}
+    if entry.is_private and author.pk != client.user_id:
+        raise ValidationError({"body": PRIVATE_NO_REPLY})
     body = checked_text(
         errors,
         "body",

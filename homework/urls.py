@@ -1,6 +1,6 @@
 from django.urls import path
 
-from homework import client_views, views
+from homework import client_views, draft_views, views
 
 app_name = "homework"
 urlpatterns = [
@@ -20,8 +20,12 @@ urlpatterns = [
     path("today/", client_views.client_home, name="client_home"),
     path("my/assignments/<code:code>/", client_views.client_assignment, name="client_assignment"),
     path("my/assignments/<code:code>/log/", client_views.entry_new, name="entry_new"),
+    path("my/assignments/<code:code>/quick-log/", client_views.quick_log, name="quick_log"),
     path("my/assignments/<code:code>/self-rating/", client_views.self_rating, name="self_rating"),
     path("my/entries/", client_views.client_history, name="client_history"),
     path("my/entries/<code:code>/", client_views.client_entry, name="client_entry"),
     path("my/entries/<code:code>/edit/", client_views.entry_edit, name="entry_edit"),
+    # What the log form holds as the client types (static/js/drafts.js): JSON, POST only
+    path("my/assignments/<code:code>/draft/", draft_views.draft, name="draft"),
+    path("my/entries/<code:code>/draft/", draft_views.entry_draft, name="entry_draft"),
 ]

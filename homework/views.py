@@ -186,7 +186,7 @@ def assign(request, client_code, template_code):
     if version is None:
         raise Http404("This template has no version yet.")
     if request.method == "POST":
-        form = AssignmentForm(request.POST, client=client)
+        form = AssignmentForm(request.POST, client=client, kind=template.kind)
         if form.is_valid() and (
             assignment := saved(
                 form,
@@ -200,7 +200,7 @@ def assign(request, client_code, template_code):
             messages.success(request, f"“{assignment.title}” assigned to {client.name}; they get an email now.")
             return redirect("homework:assignment_detail", code=assignment.code)
     else:
-        form = AssignmentForm(client=client, initial=_assign_initial(client, version))
+        form = AssignmentForm(client=client, kind=template.kind, initial=_assign_initial(client, version))
     return render(
         request,
         "homework/therapist/assign.html",
@@ -247,7 +247,7 @@ def assignment_edit(request, code):
     client = assignment.client
     status = 200
     if request.method == "POST":
-        form = AssignmentEditForm(request.POST, client=client)
+        form = AssignmentEditForm(request.POST, client=client, kind=assignment.kind)
         if form.is_valid():
             try:
                 assigning.assignment_update(
@@ -260,7 +260,7 @@ def assignment_edit(request, code):
                 # Keep every word typed; the next save (deliberately) applies to the newer version.
                 data = request.POST.copy()
                 data["version"] = str(Assignment.objects.values_list("version", flat=True).get(pk=assignment.pk))
-                form = AssignmentEditForm(data, client=client)
+                form = AssignmentEditForm(data, client=client, kind=assignment.kind)
                 form.is_valid()
                 form.add_error(None, exc.message)
                 status = 409
@@ -274,7 +274,7 @@ def assignment_edit(request, code):
         initial["goal"] = assignment.goal.code if assignment.goal else None
         initial["reminder_times"] = ", ".join(assignment.reminder_times) or "none"
         initial["version"] = assignment.version
-        form = AssignmentEditForm(client=client, initial=initial)
+        form = AssignmentEditForm(client=client, kind=assignment.kind, initial=initial)
     return render(
         request,
         "homework/therapist/assignment_edit.html",
@@ -348,7 +348,8 @@ def _entry_context(entry, *, form=None, risk_form=None):
         "assignment": entry.assignment,
         "client": entry.assignment.client,
         "rows": answer_rows(entry.assignment.template_version.items, entry.answers),
-        "comments": list(entry.comments.select_related("author")),
+        # Prefetched by the door, with the text withheld on a private entry.
+        "comments": list(entry.comments.all()),
         "form": ReplyForm() if form is None else form,
         # Shown while the risk flag is unseen; afterwards the page says who saw it, when.
         "risk_form": RiskSeenForm() if risk_form is None else risk_form,

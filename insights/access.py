@@ -86,7 +86,7 @@ def own_history(user, *, request=None):
     if client is None:
         raise Http404(NOT_FOUND)
     read_recorded(user=user, obj=client, client=client, request=request)
-    return load_history(client)
+    return load_history(client, own=True)
 
 
 def get_topic_for_therapist(user, code, *, request=None):

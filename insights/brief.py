@@ -238,10 +238,11 @@ def risk_rows(entry):
 
 def _awaiting_reply(client):
     """(entry pk, comment pk) of entries whose newest comment is the client's, newest first; and
-    those comments. Two queries, whatever the threads hold."""
+    those comments. Two queries, whatever the threads hold. A private entry's thread is the
+    client's own: it awaits nobody's reply."""
     newest = Comment.objects.filter(entry=OuterRef("pk")).order_by("-created_at", "-pk")
     pairs = list(
-        Entry.objects.filter(assignment__client=client)
+        Entry.objects.filter(assignment__client=client, is_private=False)
         .annotate(last_comment=Subquery(newest.values("pk")[:1]), last_author=Subquery(newest.values("author_id")[:1]))
         .filter(last_author=client.user_id)
         .order_by("-created_at", "-pk")

@@ -63,18 +63,22 @@ class History:
                        self.adherence)  # fmt: skip
 
 
-def load_history(client, *, assignments=None, today=None):
+def load_history(client, *, assignments=None, today=None, own=False):
     """Every assignment of `client` (or the given queryset of theirs) and all their entries, in
-    three queries: assignments, entries, outcome counts for adherence."""
+    three queries: assignments, entries, outcome counts for adherence.
+
+    For the therapist (the brief, its charts and patterns) unless `own`: a private entry comes
+    with its content withheld (homework.models.Entry.withhold_private), so it counts as practice
+    but adds no answer, rating or skip reason to anything computed here. own=True is the client's
+    own history, private entries whole."""
     today = today or client.today()
     queryset = assignments if assignments is not None else Assignment.objects.filter(client=client)
     rows = list(queryset.select_related("template_version__template").order_by("-created_at", "-pk"))
     by_pk = {a.pk: a for a in rows}
     for assignment in rows:
         assignment.client = client  # the caller's object: no query per row for the zone or name
-    entries = list(
-        Entry.objects.filter(assignment__in=[a.pk for a in rows]).order_by("occurred_on", "created_at", "pk")
-    )
+    entries = Entry.objects.filter(assignment__in=[a.pk for a in rows]).order_by("occurred_on", "created_at", "pk")
+    entries = list(entries if own else entries.withholding_private())
     for entry in entries:
         entry.assignment = by_pk[entry.assignment_id]
     counts = logged_outcomes([a.pk for a in rows], today) if rows else {}

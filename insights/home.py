@@ -188,13 +188,14 @@ def _annotated_caseload(user):
     entries = Entry.objects.filter(assignment__client=OuterRef("pk"))
     risk = entries.risk_unseen()
     discuss = entries.unreviewed().to_discuss()
-    # A comment of the client's with nothing after it on the same entry: the thread waits for us.
+    # A comment of the client's with nothing after it on the same entry: the thread waits for us
+    # (not on a private entry, whose thread is the client's own).
     later = Comment.objects.filter(entry=OuterRef("entry")).filter(
         Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
     )
-    waiting = Comment.objects.filter(entry__assignment__client=OuterRef("pk"), author=OuterRef("user")).filter(
-        ~Exists(later)
-    )
+    waiting = Comment.objects.filter(
+        entry__assignment__client=OuterRef("pk"), entry__is_private=False, author=OuterRef("user")
+    ).filter(~Exists(later))
     return (
         caseload(user)
         .annotate(
@@ -285,8 +286,9 @@ def _periods(user, clients, now):
         planned[assignment.client_id] += plan
         credited[assignment.client_id] += min(plan, done)
 
+    # A private entry's ratings are the client's own: they count towards nothing the therapist sees.
     rated = (
-        Entry.objects.filter(assignment__client__therapist=user, assignment__client__is_active=True)
+        Entry.objects.filter(assignment__client__therapist=user, assignment__client__is_active=True, is_private=False)
         .filter(occurred_on__gte=earliest)
         .filter(Q(score__isnull=False) | Q(helpfulness__isnull=False))
         .order_by()

@@ -76,7 +76,8 @@ def tell_therapist_of_entry(sender, entry, risk_raised, discuss_raised, commente
 @receiver(comment_added, dispatch_uid="notifications.comment_notice")
 def tell_therapist_of_comment(sender, comment, **kwargs):
     client = comment.entry.assignment.client
-    if comment.author_id == client.user_id:
+    # A private entry's comments are the client's own: nothing for the therapist to hear of.
+    if comment.author_id == client.user_id and not comment.entry.is_private:
         notice_add(client=client, kind=NoticeKind.COMMENT, entry=comment.entry)
 
 

@@ -8,7 +8,8 @@ trail (audit.door).
 """
 
 from audit.door import export_recorded, fetch_one, list_recorded
-from practices.models import Appointment, Client, Goal, Membership
+from practices.crisis import resources_of
+from practices.models import Appointment, Client, CrisisResources, Goal, Membership
 
 
 def membership_for(user):
@@ -108,3 +109,21 @@ def clients_of_practice(user, *, request=None):
         return Client.objects.none()
     list_recorded(user=user, name="PracticeClients", request=request, actor_role="owner")
     return Client.objects.filter(practice=membership.practice).select_related("user").order_by("user__name", "pk")
+
+
+# --- Crisis resources ---------------------------------------------------------------------------------
+
+
+def crisis_resources_of(membership):
+    """The crisis resources of the membership's practice as set (a CrisisResources row), or None
+    while it shows the defaults: for its owner's settings page (owner_required)."""
+    return CrisisResources.objects.filter(practice=membership.practice).first()
+
+
+def crisis_resources_for_visitor(user):
+    """What the crisis page shows `user` (practices.crisis.Resources): a client in care sees their
+    practice's resources, anyone else (anonymous, therapists, former clients) the defaults."""
+    client = client_profile_for(user)
+    if client is None:
+        return resources_of(None)
+    return resources_of(CrisisResources.objects.filter(practice_id=client.practice_id).first())

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 
 from practices.clients import GOAL_DESCRIPTION_MAX, GOAL_TITLE_MAX, NAME_MAX, local_to_aware
+from practices.crisis import COUNTRY_MAX, LABEL_MAX, NOTE_MAX, NUMBER_MAX, NUMBER_ROWS
 from practices.models import GoalStatus
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -121,3 +122,62 @@ class AppointmentForm(forms.Form):
 class InviteTherapistForm(forms.Form):
     name = forms.CharField(max_length=150)
     email = forms.EmailField(max_length=254)
+
+
+class CrisisResourcesForm(forms.Form):
+    """The owner's crisis resources: a country, up to NUMBER_ROWS numbers with what each one is,
+    and a line of advice. Types only: practices.crisis.crisis_resources_set words every refusal,
+    beside the field it names (`label_3`, `number_3`)."""
+
+    country = forms.CharField(
+        label="Country",
+        required=False,
+        strip=False,
+        help_text="Where your clients are; the numbers below must work there.",
+        widget=forms.TextInput(attrs={"maxlength": COUNTRY_MAX, "required": True}),
+    )
+    note = forms.CharField(
+        label="What else to do",
+        required=False,
+        strip=False,
+        help_text="Shown under the numbers, for example where the nearest emergency department is.",
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTE_MAX}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for n in range(NUMBER_ROWS):
+            self.fields[f"label_{n}"] = forms.CharField(
+                label="What it is",
+                required=False,
+                strip=False,
+                widget=forms.TextInput(attrs={"maxlength": LABEL_MAX}),
+            )
+            self.fields[f"number_{n}"] = forms.CharField(
+                label="Phone number",
+                required=False,
+                strip=False,
+                widget=forms.TextInput(attrs={"maxlength": NUMBER_MAX, "inputmode": "tel", "autocomplete": "off"}),
+            )
+
+    @property
+    def rows(self):
+        """(number, label field, number field) per row, for the page."""
+        return [(n + 1, self[f"label_{n}"], self[f"number_{n}"]) for n in range(NUMBER_ROWS)]
+
+    @staticmethod
+    def initial_from(resources):
+        """The form's initial values for practices.crisis.Resources (the defaults included)."""
+        initial = {"country": resources.country, "note": resources.note}
+        for n, number in enumerate(resources.numbers[:NUMBER_ROWS]):
+            initial[f"label_{n}"], initial[f"number_{n}"] = number.label, number.number
+        return initial
+
+    def resources_values(self):
+        """Keyword arguments for practices.crisis.crisis_resources_set."""
+        data = self.cleaned_data
+        return {
+            "country": data["country"],
+            "note": data["note"],
+            "numbers": [(data[f"label_{n}"], data[f"number_{n}"]) for n in range(NUMBER_ROWS)],
+        }

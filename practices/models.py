@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from lib.fields import PublicCodeField
+from lib.fields import EncryptedJSONField, EncryptedTextField, PublicCodeField
 
 
 def validate_timezone(value):
@@ -192,3 +192,24 @@ class CareInvitation(models.Model):
     @property
     def is_open(self):
         return self.status == InvitationStatus.PENDING and self.expires_at > timezone.now()
+
+
+class CrisisResources(models.Model):
+    """Where a practice's clients get help right now, as its owner set it (practices.crisis); a
+    practice without a row shows the international defaults (practices.crisis.DEFAULTS)."""
+
+    practice = models.OneToOneField(Practice, on_delete=models.CASCADE, related_name="crisis_resources")
+    country = EncryptedTextField()
+    # [{"label": "Emergency", "number": "112"}, ...] in the order the crisis page lists them.
+    numbers = EncryptedJSONField(default=list)
+    note = EncryptedTextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "crisis resources"
+
+    def __str__(self):
+        return f"Crisis resources of {self.practice}"

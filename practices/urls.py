@@ -12,6 +12,7 @@ urlpatterns = [
     path("appointments/<code:code>/edit/", views.appointment_edit, name="appointment_edit"),
     path("team/", views.team, name="team"),
     path("team/audit/", audit_views.audit_search, name="audit_search"),
+    path("team/crisis/", views.crisis_settings, name="crisis_settings"),
     path("my/access/", audit_views.access_history, name="access_history"),
     path("invitations/<code:code>/", views.care_invitation, name="care_invitation"),
 ]

@@ -16,13 +16,22 @@ from lib.ratelimit import rate_limited
 from lib.validation import saved
 from practices import clients, invitations
 from practices.access import (
+    crisis_resources_of,
     get_appointment_for_therapist,
     get_client_for_therapist,
     get_goal_for_therapist,
     team_of,
 )
+from practices.crisis import crisis_resources_set, resources_of
 from practices.decorators import owner_required, therapist_required
-from practices.forms import AppointmentForm, ClientAddForm, ClientEditForm, GoalForm, InviteTherapistForm
+from practices.forms import (
+    AppointmentForm,
+    ClientAddForm,
+    ClientEditForm,
+    CrisisResourcesForm,
+    GoalForm,
+    InviteTherapistForm,
+)
 from practices.team import therapist_invite
 
 GET_POST = ["GET", "POST"]
@@ -196,3 +205,24 @@ def team(request):
         return redirect("practices:team")
     members = team_of(request.membership)
     return render(request, "practices/team.html", {"form": form, "members": members, "practice": practice})
+
+
+CRISIS_SAVED = "Saved. Your clients see these numbers on the crisis page from now on."
+
+
+@owner_required
+@require_http_methods(GET_POST)
+def crisis_settings(request):
+    """The practice's crisis resources, set by its owner; until then the international defaults."""
+    practice = request.membership.practice
+    current = resources_of(crisis_resources_of(request.membership))
+    if request.method == "POST":
+        form = CrisisResourcesForm(request.POST)
+        if form.is_valid() and saved(
+            form, crisis_resources_set, practice=practice, actor=request.user, **form.resources_values()
+        ):
+            messages.success(request, CRISIS_SAVED)
+            return redirect("practices:crisis_settings")
+    else:
+        form = CrisisResourcesForm(initial=CrisisResourcesForm.initial_from(current))
+    return render(request, "practices/crisis_settings.html", {"form": form, "practice": practice, "current": current})

@@ -207,6 +207,7 @@ def snapshot(objs=None):
         Assignment,
         AssignmentReview,
         Comment,
+        Draft,
         Entry,
         ExerciseTemplate,
         SelfRating,
@@ -236,6 +237,7 @@ def snapshot(objs=None):
             SelfRating,
             SessionTopic,
             CareInvitation,
+            Draft,
         )
     }
     state = {
@@ -247,6 +249,8 @@ def snapshot(objs=None):
         "topics": sorted(SessionTopic.objects.values_list("pk", "discussed_at", "discussed_by")),
         # Answered or not: only the invitee may accept or decline an invitation.
         "care_invitations": sorted(CareInvitation.objects.values_list("pk", "status", "answered_at")),
+        # Kept or not, overwritten or not: only the client keeps drafts of their own log forms.
+        "drafts": sorted(Draft.objects.values_list("pk", "updated_at")),
         "therapist_preferences": sorted(
             TherapistPreferences.objects.values_list("user_id", "timezone", "morning_brief_at")
         ),

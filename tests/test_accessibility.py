@@ -61,6 +61,10 @@ def world(client_a, therapist_a, colleague_a, appointment_a, assignment_a, entry
     risk_entry = make_entry(
         phq9, answers=answers, helpfulness=None, difficulty="", score=17, severity="Moderately severe", risk_flag=True
     )
+    # A journal the client may keep entries of to themself, and one such private entry.
+    journal = make_assignment(client_a, key="journal", title="Evening journal", allows_private_entries=True)
+    private_entry = make_entry(journal, answers={"mood_before": 3, "writing": "Only for me"}, is_private=True)
+    Comment.objects.create(entry=private_entry, author=client_a.user, body="A note to myself")
     _, token = SignInLink.issue(client_a.user)
     _notices_and_a_failed_email(client_a, therapist_a, entry_a, risk_entry)
     _topics(client_a, entry_a)
@@ -71,6 +75,7 @@ def world(client_a, therapist_a, colleague_a, appointment_a, assignment_a, entry
         "entry": entry_a,
         "phq9": phq9,
         "risk_entry": risk_entry,
+        "private_entry": private_entry,
         "token": token,
         "template": builtin_version("thought-record").template,
         "appointment": appointment_a,
@@ -107,6 +112,13 @@ def _topics(client, entry):
     topic_mark_discussed(topic=done, therapist=client.therapist)
 
 
+def _bad_crisis_number(page):
+    """The crisis settings sent back with the write function's refusal (a number with letters)."""
+    page.get_by_label("Phone number").first.fill("call 112")
+    _submit("Save crisis resources")(page)
+    page.get_by_text("Please check the fields marked below").wait_for()
+
+
 def _bad_notice_settings(page):
     """The notice settings sent back with an error (the time emptied)."""
     page.get_by_label("Morning email on days with appointments").fill("")
@@ -133,6 +145,55 @@ def _skip_without_reason(page):
     page.get_by_role("group", name=re.compile("How did it go")).get_by_label("Skipped", exact=True).check()
     _submit("Save")(page)
     page.get_by_text("Choose what got in the way").wait_for()
+
+
+BREATHING = "Slow breathing, 5 minutes"
+
+
+def _breathing(w):
+    """client_a's slow-breathing practice (a skill practice: tap scales, minutes, a time), made once."""
+    from homework.models import Assignment
+
+    mine = Assignment.objects.filter(client=w["client"], title=BREATHING).first()
+    return mine or make_assignment(w["client"], key="skill-practice", title=BREATHING)
+
+
+def _breathing_log(w):
+    return reverse("homework:entry_new", args=[_breathing(w).code])
+
+
+def _today_with_quick_logs(w):
+    """The today page with two quick logs on its cards: the breathing practice and an urge log."""
+    _breathing(w)
+    make_assignment(w["client"], key="behaviour-to-avoid", title="Urge to check my phone")
+    return reverse("homework:client_home")
+
+
+def _done_chosen(page):
+    """The log form with "Done" chosen (the exercise shows, the skip reasons hide), "Other"
+    minutes and "How it was" open, on the narrowest phone."""
+    page.get_by_role("group", name=re.compile("How did it go")).get_by_label("Done", exact=True).check()
+    page.get_by_role("group", name=re.compile("How many minutes")).get_by_label("Other", exact=True).check()
+    page.get_by_text("How it was").click()
+    page.get_by_role("group", name=re.compile("How helpful")).wait_for()
+    _fits_a_narrow_phone(page)
+
+
+def _done_with_a_slider(page):
+    """The thought record with "Done" chosen: its 0-100 ratings are sliders, one moved."""
+    page.get_by_role("group", name=re.compile("How did it go")).get_by_label("Done", exact=True).check()
+    page.get_by_label("How strong was that emotion?").fill("70")
+    _fits_a_narrow_phone(page)
+
+
+def _quick_log_refused(page):
+    """A quick log saved with a rating and the minutes missing: the full form it opens instead."""
+    card = page.locator("li.today-item", has_text=BREATHING)
+    card.get_by_role("group", name=re.compile("were you before")).get_by_label("6", exact=True).check()
+    with page.expect_navigation():
+        card.get_by_role("button", name=re.compile("^Save as done")).click()
+    page.get_by_text("Please check the fields marked below").wait_for()
+    _fits_a_narrow_phone(page)
 
 
 def _empty_form_submitted(page):
@@ -345,6 +406,13 @@ SCREENS = {
     "client-history": Screen("client", _fixed("homework:client_history")),
     "client-entry-edit": Screen("client", lambda w: reverse("homework:entry_edit", args=[w["entry"].code])),
     "client-log-phq9": Screen("client", lambda w: reverse("homework:entry_new", args=[w["phq9"].code])),
+    # The log form quick on a phone: "Done" chosen, tap scales, minutes' quick picks, sliders.
+    "client-log-entry-done": Screen("client", _breathing_log, then=_done_chosen),
+    "client-log-entry-sliders": Screen(
+        "client", lambda w: reverse("homework:entry_new", args=[w["assignment"].code]), then=_done_with_a_slider
+    ),
+    "client-today-quick-log": Screen("client", _today_with_quick_logs, then=_fits_a_narrow_phone),
+    "client-quick-log-refused": Screen("client", _today_with_quick_logs, then=_quick_log_refused),
     "client-entry-risk": Screen("client", lambda w: reverse("homework:client_entry", args=[w["risk_entry"].code])),
     "client-password": Screen("client", _fixed("account_change_password")),
     "client-password-errors": Screen("client", _fixed("account_change_password"), then=_weak_new_password),
@@ -407,6 +475,17 @@ SCREENS = {
         "therapist", lambda w: reverse("homework:template_detail", args=[w["template"].code])
     ),
     "therapist-team": Screen("therapist", _fixed("practices:team")),
+    "therapist-crisis-settings": Screen("therapist", _fixed("practices:crisis_settings")),
+    "therapist-crisis-settings-errors": Screen(
+        "therapist", _fixed("practices:crisis_settings"), then=_bad_crisis_number
+    ),
+    # A private entry as its therapist sees it: the date, the outcome, no content, no reply form.
+    "therapist-entry-detail-private": Screen(
+        "therapist", lambda w: reverse("homework:entry_detail", args=[w["private_entry"].code])
+    ),
+    "client-log-entry-private-option": Screen(
+        "client", lambda w: reverse("homework:entry_edit", args=[w["private_entry"].code])
+    ),
     "therapist-notices": Screen("therapist", _fixed("notifications:notices")),
     "therapist-notice-settings": Screen("therapist", _fixed("notifications:notice_settings")),
     "therapist-notice-settings-errors": Screen(

@@ -65,6 +65,7 @@ class Route:
     valid_post: Callable | None = None  # objs -> a body the owner's POST succeeds with
     private: tuple = ()  # extra strings only owners may see
     theirs: dict = dataclasses.field(default_factory=dict)  # role in `others` -> what their GET shows of their own
+    posted: tuple = (302, 303)  # what the owner's valid POST answers (a page redirects; JSON is 200)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,6 +116,28 @@ def _fixed(name, *args):
 AUDIT_MARKER = "matrixmarker"  # the object code of therapist_a's read that the audit pages show
 
 
+def _with_a_draft(name, attr):
+    """reverse(name, args=[objs.<attr>.code]) (the assignment or the entry), once client_a has a
+    draft there with SENTINEL in it, so a request that read it or wrote over it would show."""
+
+    def build(objs):
+        from homework.models import Draft
+
+        target = getattr(objs, attr)
+        entry = target if attr == "entry" else None
+        Draft.objects.get_or_create(
+            client=objs.client,
+            assignment=entry.assignment if entry else target,
+            entry=entry,
+            defaults={"data": {"situation": [f"Draft {SENTINEL}"]}},
+        )
+        return reverse(name, args=[target.code])
+
+    build.__name__ = f"url_{name}"
+    build.names_records = True
+    return build
+
+
 def _after_a_read(name):
     """reverse(name), once a read by therapist_a of client_a's entry is in the audit trail (the
     fixtures write none): the audit pages then have a row of A's to show, or to keep from others."""
@@ -137,9 +160,35 @@ def _after_a_read(name):
     return build
 
 
+CRISIS_MARKER_A = "Riverside line of Practice A"  # a number label of A's own crisis resources
+
+
+def _with_crisis_resources_of_a(name):
+    """reverse(name), once practice A has crisis resources of its own (the fixtures set none): the
+    owner's page then shows A's label, which B's owner must not see on B's page."""
+
+    def build(objs):
+        from practices.crisis import crisis_resources_set
+
+        crisis_resources_set(
+            practice=objs.practice, actor=objs.therapist, country="Germany", numbers=[(CRISIS_MARKER_A, "112")]
+        )
+        return reverse(name)
+
+    build.__name__ = f"url_{name}"
+    return build
+
+
 PUBLIC = {
     "healthz": Public(_fixed("healthz"), "load balancers and monitors probe it without signing in"),
     "crisis": Public(_fixed("crisis"), "crisis resources must be one tap away, signed in or not"),
+    # Installing Between as an app: fixed files, the same for everyone, fetched by the browser on
+    # its own (the manifest without cookies); none holds anything of anyone's.
+    "favicon": Public(_fixed("favicon"), "browsers ask for /favicon.ico on their own, on every site"),
+    "manifest": Public(_fixed("manifest"), "the web app manifest: name, colours, icons, the start page's URL"),
+    "service_worker": Public(
+        _fixed("service_worker"), "the worker script, registered on the sign-in page too; it keeps no one's data"
+    ),
     "accounts:sign_in_link": Public(
         _fixed("accounts:sign_in_link", "not-a-real-token-0000000000000000000000000"),
         "the single-use emailed token is itself the credential; GET moves it into the session and on to /welcome/",
@@ -245,6 +294,16 @@ MATRIX = {
         shows=AUDIT_MARKER,
         private=(AUDIT_MARKER, "Carol Colleague", "Alice Therapist"),
         theirs={"therapist_b": CLIENT_B_NAME},  # B's own client, in the client choices
+    ),
+    # The owner's crisis resources for the practice's clients; B's owner edits B's own.
+    "practices:crisis_settings": Route(
+        _with_crisis_resources_of_a("practices:crisis_settings"),
+        owners=frozenset({"therapist_a"}),
+        others=frozenset({"therapist_b"}),  # owner of B: B's resources (the defaults so far)
+        shows=CRISIS_MARKER_A,
+        private=(CRISIS_MARKER_A,),
+        theirs={"therapist_b": "international defaults"},
+        valid_post=lambda objs: {"country": "Austria", "label_0": "Emergency", "number_0": "+43 112"},
     ),
     # --- Therapist pages: notices of their own clients, and when they hear of them ---
     "notifications:notices": Route(
@@ -410,6 +469,13 @@ MATRIX = {
         shows=SENTINEL,
         valid_post=lambda objs: _entry_body(objs),
     ),
+    "homework:quick_log": Route(
+        _r("homework:quick_log", "assignment"),
+        owners=frozenset({"client_a"}),
+        get=405,  # POST only: the form sits on the today page's card
+        # The card's body for a thought record: done, today, the answers (the time is filled in).
+        valid_post=lambda objs: {key: value for key, value in _entry_body(objs).items() if key != "log-comment"},
+    ),
     "homework:client_entry": Route(
         _r("homework:client_entry", "entry"),
         owners=frozenset({"client_a"}),
@@ -421,6 +487,22 @@ MATRIX = {
         owners=frozenset({"client_a"}),
         shows=SENTINEL,
         valid_post=lambda objs: {**_entry_body(objs), "log-version": str(objs.entry.version)},
+    ),
+    # What the log form holds as client_a types (static/js/drafts.js): JSON, POST only. A draft
+    # of A's is there already; no one else may read or overwrite it (the state compares them).
+    "homework:draft": Route(
+        _with_a_draft("homework:draft", "assignment"),
+        owners=frozenset({"client_a"}),
+        get=405,
+        posted=(200,),
+        valid_post=lambda objs: {"log-outcome": "done", "situation": "Half-typed situation"},
+    ),
+    "homework:entry_draft": Route(
+        _with_a_draft("homework:entry_draft", "entry"),
+        owners=frozenset({"client_a"}),
+        get=405,
+        posted=(200,),
+        valid_post=lambda objs: {"log-skip_note": "Half-typed", "log-version": str(objs.entry.version)},
     ),
     "notifications:settings": Route(
         _fixed("notifications:settings"),
@@ -609,6 +691,9 @@ def test_public_urls_are_only_what_needs_to_be_public():
     assert set(PUBLIC) == {
         "healthz",
         "crisis",
+        "favicon",
+        "manifest",
+        "service_worker",
         "accounts:sign_in_link",
         "accounts:sign_in_link_open",
         "api:openapi-json",
@@ -686,6 +771,7 @@ def _request(client, method, url, body=None):
 
 def _state(objs):
     from notifications.models import ReminderPreferences
+    from practices.models import CrisisResources
 
     state = snapshot(objs)
     # The client's reminder rules and calendar secret: only the client may change their own.
@@ -693,6 +779,11 @@ def _state(objs):
         ReminderPreferences.objects.values_list(
             "client_id", "quiet_start", "quiet_end", "channels", "paused_until", "feed_nonce"
         )
+    )
+    # The crisis numbers a practice's clients see: only its owner may change them.
+    state["crisis_resources"] = sorted(
+        (row.practice_id, row.country, str(row.numbers), row.note, row.updated_at)
+        for row in CrisisResources.objects.all()
     )
     return state
 
@@ -736,7 +827,7 @@ def test_matrix(key, role, method, objs, as_role):
         elif method == "POST":
             assert response.status_code in OWNER_POST_STATUSES, f"{role} POST {url}: {response.status_code}"
         else:
-            assert response.status_code in (302, 303), (
+            assert response.status_code in route.posted, (
                 f"the valid body was refused ({response.status_code}); fix valid_post for {key}: "
                 + _body(response)[:2000]
             )

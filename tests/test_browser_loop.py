@@ -197,6 +197,7 @@ def test_the_homework_loop_from_assigning_to_reviewing(
         phone.get_by_label("What doesn't fit the thought?").fill("Two colleagues thanked me\nI am asked to speak again")
         phone.get_by_label("A more balanced thought").fill(BALANCED)
         phone.get_by_label("How strong is the emotion now?").fill("40")
+        phone.get_by_text("How it was").click()  # optional, so folded away until opened
         phone.get_by_role("group", name=re.compile("How helpful was it")).get_by_label("3 – Quite").check()
         phone.get_by_role("group", name=re.compile("How hard was it")).get_by_label("About right", exact=True).check()
         phone.get_by_label("A note to your therapist (optional)").fill(COMMENT)

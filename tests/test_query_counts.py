@@ -48,6 +48,11 @@ CEILINGS = {
     # three queries, the previous appointment, reviews, self-ratings, topics, two for comments
     # awaiting a reply; insights.brief).
     "insights:brief": 17,
+    # The log form: 7 (the assignment through the door and its audit rows, and the client's draft
+    # of it, homework.drafts: one query, whether there is one or not); its edit 8 (the entry with
+    # its comments, and the draft of the edit).
+    "homework:entry_new": 8,
+    "homework:entry_edit": 9,
 }
 
 PAGES = {
@@ -66,6 +71,7 @@ PAGES = {
     ),
     "notifications:settings": ("client", lambda w: reverse("notifications:settings")),
     "insights:progress": ("client", lambda w: reverse("insights:progress")),
+    "homework:entry_new": ("client", lambda w: reverse("homework:entry_new", args=[w.assignments[0].code])),
     "insights:brief": ("therapist", lambda w: reverse("insights:brief", args=[w.client.appointments.first().code])),
 }
 
@@ -166,6 +172,7 @@ def test_client_list_query_count_does_not_grow_with_clients(extra_clients, world
 ENTRY_PAGES = {
     "homework:entry_detail": "therapist",
     "homework:client_entry": "client",
+    "homework:entry_edit": "client",
 }
 
 

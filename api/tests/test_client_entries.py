@@ -55,7 +55,7 @@ def test_an_assignment_lists_exactly_the_fields_it_promises(me, assignment_a):
     assert set(assignment) == {
         "code", "title", "kind", "status", "frequency", "frequency_label", "times_per_week", "weekdays",
         "starts_on", "due_on", "instructions", "rationale", "when_where", "if_then_plan", "items",
-        "reminder_times", "reminders_on",
+        "reminder_times", "reminders_on", "allows_private_entries",
     }  # fmt: skip
 
 
