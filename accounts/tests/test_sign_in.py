@@ -141,3 +141,12 @@ def test_an_invited_client_sets_a_password_and_signs_in_with_it_later(client, si
     response = web.post(reverse("account_login"), {"login": client_a.user.email, "password": new_password})
     assert response.status_code == 302
     assert web.session["_auth_user_id"] == str(client_a.user.pk)
+
+
+def test_the_sign_in_code_email_is_ours_not_the_librarys(client, client_a):
+    client.post(reverse("account_request_login_code"), {"email": client_a.user.email})
+    (message,) = mail.outbox
+    assert message.subject == "Between: Your sign-in code"
+    assert "Here is your sign-in code" in message.body
+    assert "Hello from" not in message.body and "127.0.0.1" not in message.body
+    assert re.search(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}\b", message.body)
