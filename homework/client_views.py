@@ -183,23 +183,9 @@ def entry_new(request, code):
     if request.method == "POST":
         meta = EntryMetaForm(request.POST, assignment=assignment, today=today)
         answers_form = _answers_form(assignment, data=request.POST, optional=meta.is_skipped)
-        if _both_valid(meta, answers_form):
-            try:
-                entry = entry_record(
-                    assignment=assignment,
-                    client_user=request.user,
-                    answers=_answers_of(answers_form),
-                    comment=meta.cleaned_data["comment"],
-                    submission_key=key,
-                    **meta.entry_values(),
-                )
-            except ValidationError as exc:
-                add_errors(exc, meta, answers_form)
-            else:
-                if entry.risk_flag:
-                    return _saved_with_risk(request)
-                messages.success(request, saved_message(entry, SAVED))
-                return redirect("homework:client_home")
+        saved = _record_new_entry(request, assignment, meta, answers_form, key)
+        if saved is not None:
+            return saved
     else:
         meta = EntryMetaForm(assignment=assignment, today=today)
         answers_form = _answers_form(assignment)
@@ -236,23 +222,9 @@ def quick_log(request, code):
     data = filled_in(assignment.template_version.items, request.POST, client=assignment.client)
     meta = EntryMetaForm(data, assignment=assignment, today=today)
     answers_form = _answers_form(assignment, data=data, optional=meta.is_skipped)
-    if _both_valid(meta, answers_form):
-        try:
-            entry = entry_record(
-                assignment=assignment,
-                client_user=request.user,
-                answers=_answers_of(answers_form),
-                comment=meta.cleaned_data["comment"],
-                submission_key=key,
-                **meta.entry_values(),
-            )
-        except ValidationError as exc:
-            add_errors(exc, meta, answers_form)
-        else:
-            if entry.risk_flag:
-                return _saved_with_risk(request)
-            messages.success(request, saved_message(entry, SAVED))
-            return redirect("homework:client_home")
+    saved = _record_new_entry(request, assignment, meta, answers_form, key)
+    if saved is not None:
+        return saved
     # The full form keeps the card's submission key, so it stays the same submission.
     keep_draft_state(meta, submission_key=submission_key_for(request))
     return _render_entry_form(
@@ -378,6 +350,29 @@ SAVED_WITH_RISK = (
     "hard time; your therapist will see this, but not right away. If you might hurt yourself, get help now: "
     "the numbers are below."
 )
+
+
+def _record_new_entry(request, assignment, meta, answers_form, key):
+    """Save a new entry from valid forms (the full log form and the quick log alike): the
+    response to send, or None with the refusal's messages put on the forms."""
+    if not _both_valid(meta, answers_form):
+        return None
+    try:
+        entry = entry_record(
+            assignment=assignment,
+            client_user=request.user,
+            answers=_answers_of(answers_form),
+            comment=meta.cleaned_data["comment"],
+            submission_key=key,
+            **meta.entry_values(),
+        )
+    except ValidationError as exc:
+        add_errors(exc, meta, answers_form)
+        return None
+    if entry.risk_flag:
+        return _saved_with_risk(request)
+    messages.success(request, saved_message(entry, SAVED))
+    return redirect("homework:client_home")
 
 
 def _saved_with_risk(request):
